@@ -1,0 +1,1 @@
+"""Himaya: an information system for programmes that protect and assist migrants."""

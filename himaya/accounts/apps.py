@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "himaya.accounts"
+    verbose_name = _("Accounts and access")
+
+    def ready(self) -> None:
+        from himaya.accounts import navigation, signals  # noqa: F401

@@ -1,0 +1,10 @@
+"""All API routes under /api/v1/, each app contributing its own."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("himaya.reference.api_urls")),
+    path("", include("himaya.organisations.api_urls")),
+    path("", include("himaya.accounts.api_urls")),
+    path("", include("himaya.portal.api_urls")),
+]
