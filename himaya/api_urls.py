@@ -6,5 +6,8 @@ urlpatterns = [
     path("", include("himaya.reference.api_urls")),
     path("", include("himaya.organisations.api_urls")),
     path("", include("himaya.accounts.api_urls")),
+    path("", include("himaya.registry.api_urls")),
+    path("", include("himaya.intake.api_urls")),
+    path("", include("himaya.capacity.api_urls")),
     path("", include("himaya.portal.api_urls")),
 ]

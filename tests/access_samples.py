@@ -40,6 +40,19 @@ SAMPLES: dict[str, Sample] = {
 }
 
 
+def _collect_app_samples() -> None:
+    """Each app's tests declare their routes' samples in tests/<app>/samples.py."""
+    import importlib
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("*/samples.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.samples")
+        SAMPLES.update(module.SAMPLES)
+
+
+_collect_app_samples()
+
+
 def _token_of(user: Any) -> Any:
     from himaya.accounts.services import token_create
 

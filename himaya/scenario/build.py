@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from django.db import transaction
@@ -13,6 +14,18 @@ from himaya.scenario.world import DemoWorld
 STEPS: list[tuple[str, Callable[[DemoWorld], None]]] = [
     ("organisations, programme, users and public site", foundation.build),
 ]
+# Later layers, each a module of this package with a `build(world)` function,
+# in dependency order; a layer whose module is not written yet is skipped.
+LAYERS = [
+    ("people and households", "himaya.scenario.people"),
+    ("association capacity, roadmaps, trainings and events", "himaya.scenario.capacity"),
+]
+for _label, _module in LAYERS:
+    try:
+        STEPS.append((_label, importlib.import_module(_module).build))
+    except ModuleNotFoundError as error:
+        if error.name != _module:
+            raise
 
 
 def demo_exists() -> bool:
