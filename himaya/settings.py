@@ -234,16 +234,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "SECURITY": [{"personalToken": []}],
     # Swagger UI from the sidecar package, served locally: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "personalToken": {"type": "http", "scheme": "bearer", "bearerFormat": "himaya"}
-        }
-    },
 }
 
 # --- Security headers; production switches on HTTPS-only behaviour.

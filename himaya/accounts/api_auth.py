@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from himaya.accounts.models import ApiToken, token_digest
@@ -36,3 +37,13 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Any) -> str:
         return "Bearer"
+
+
+class PersonalTokenScheme(OpenApiAuthenticationExtension):
+    """Describes personal tokens in the OpenAPI schema."""
+
+    target_class = "himaya.accounts.api_auth.PersonalTokenAuthentication"
+    name = "personalToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "hmy_<prefix>_<secret>"}

@@ -57,4 +57,4 @@ def sign_in(page, username: str, password: str) -> None:  # noqa: ANN001
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("[data-testid=sign-in]")
