@@ -4,8 +4,7 @@ from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD
 
 
-def test_coordinator_signs_in_and_reads_arabic_right_to_left(page, world, settings):
-    settings.STATIC_ROOT  # static files come from the finders (WhiteNoise) in tests
+def test_coordinator_signs_in_and_reads_arabic_right_to_left(page, world):
     sign_in(page, "coord_a", PASSWORD)
     page.wait_for_url("**/accounts/home/")
     assert page.locator("html").get_attribute("lang") == "fr"
