@@ -41,7 +41,10 @@ translations: $(VENV)/.installed
 demo: install
 	HIMAYA_DEMO_MODE=true $(BIN)/himaya demo
 	@echo "Himaya is at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	HIMAYA_DEMO_MODE=true $(BIN)/himaya runserver 127.0.0.1:$(PORT)
+	@# A task worker beside the web server runs imports, deduplication and reports.
+	export HIMAYA_DEMO_MODE=true; $(BIN)/himaya db_worker --queue-name '*' & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/himaya runserver 127.0.0.1:$(PORT)
 
 # Chromium from Debian's packages for the browser tests (never a downloaded browser).
 system-deps:

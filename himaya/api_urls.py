@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("himaya.reference.api_urls")),
     path("", include("himaya.organisations.api_urls")),
     path("", include("himaya.accounts.api_urls")),
+    path("", include("himaya.jobs.api_urls")),
     path("", include("himaya.registry.api_urls")),
     path("", include("himaya.intake.api_urls")),
     path("", include("himaya.capacity.api_urls")),

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "himaya.organisations",
     "himaya.accounts",
     "himaya.audit",
+    "himaya.jobs",
     "himaya.registry",
     "himaya.intake",
     "himaya.capacity",
@@ -215,7 +216,16 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "private"
 
 # --- Background work: django-tasks with the database backend.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Tests run tasks at once, in the test's thread; elsewhere a worker (`himaya db_worker`) runs them.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if HIMAYA_ENV == "test"
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 
 # --- API.
 REST_FRAMEWORK = {

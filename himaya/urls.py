@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("himaya.accounts.urls")),
     path("organisations/", include("himaya.organisations.urls")),
     path("reference/", include("himaya.reference.urls")),
+    path("jobs/", include("himaya.jobs.urls")),
     path("registry/", include("himaya.registry.urls")),
     path("intake/", include("himaya.intake.urls")),
     path("capacity/", include("himaya.capacity.urls")),

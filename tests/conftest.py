@@ -48,6 +48,12 @@ def _reference_data(request):  # noqa: ANN001, ANN202
 
 
 @pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):  # noqa: ANN001, ANN202
+    # Uploads and job results go to a fresh folder per test, never into var/.
+    settings.MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # noqa: ANN001, ANN202
     # Argon2 is the production hasher (tested on its own); MD5 keeps factories quick.
     settings.PASSWORD_HASHERS = [
