@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "himaya.registry",
     "himaya.intake",
     "himaya.capacity",
+    "himaya.reporting",
     "himaya.portal",
     "himaya.scenario",
     "himaya.operations",
