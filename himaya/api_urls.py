@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("himaya.accounts.api_urls")),
     path("", include("himaya.jobs.api_urls")),
     path("", include("himaya.registry.api_urls")),
+    path("", include("himaya.assistance.api_urls")),
+    path("", include("himaya.vouchers.api_urls")),
     path("", include("himaya.intake.api_urls")),
     path("", include("himaya.capacity.api_urls")),
     path("", include("himaya.portal.api_urls")),

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "himaya.audit",
     "himaya.jobs",
     "himaya.registry",
+    "himaya.assistance",
+    "himaya.vouchers",
     "himaya.intake",
     "himaya.capacity",
     "himaya.reporting",

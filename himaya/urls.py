@@ -24,6 +24,8 @@ urlpatterns = [
     path("reference/", include("himaya.reference.urls")),
     path("jobs/", include("himaya.jobs.urls")),
     path("registry/", include("himaya.registry.urls")),
+    path("assistance/", include("himaya.assistance.urls")),
+    path("vouchers/", include("himaya.vouchers.urls")),
     path("intake/", include("himaya.intake.urls")),
     path("capacity/", include("himaya.capacity.urls")),
     path("", include("himaya.portal.urls")),

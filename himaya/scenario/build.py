@@ -19,6 +19,8 @@ STEPS: list[tuple[str, Callable[[DemoWorld], None]]] = [
 LAYERS = [
     ("people and households", "himaya.scenario.people"),
     ("association capacity, roadmaps, trainings and events", "himaya.scenario.capacity"),
+    ("assistance 2019–2022: distributions, deliveries, stock, referrals", "himaya.scenario.assistance"),
+    ("food vouchers, vendors' redemptions and statements", "himaya.scenario.vouchers"),
 ]
 for _label, _module in LAYERS:
     try:
