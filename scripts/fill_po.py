@@ -18,7 +18,23 @@ for message in catalogue:
     if message.id and message.id in mapping:
         message.string = mapping[message.id]
         message.flags.discard("fuzzy")
+catalogue.fuzzy = False
 with open(path, "wb") as handle:
     write_po(handle, catalogue, width=100)
+# Babel leaves out the Language and Plural-Forms headers that gettext tools expect.
+PLURALS = {
+    "fr": "nplurals=2; plural=(n > 1);",
+    "ar": "nplurals=6; plural=n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5;",
+    "en": "nplurals=2; plural=(n != 1);",
+}
+text = open(path, encoding="utf-8").read()
+extra = ""
+if '"Language:' not in text:
+    extra += f'"Language: {language}\\n"\n'
+if '"Plural-Forms:' not in text:
+    extra += f'"Plural-Forms: {PLURALS[language]}\\n"\n'
+if extra:
+    text = text.replace('"MIME-Version: 1.0\\n"\n', extra + '"MIME-Version: 1.0\\n"\n', 1)
+open(path, "w", encoding="utf-8").write(text)
 missing = [m.id for m in catalogue if m.id and not m.string]
 print(f"{path}: {len(missing)} missing", missing[:5])

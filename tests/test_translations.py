@@ -28,6 +28,8 @@ def test_catalogue_is_complete(path):
     catalogue = _read(path)
     missing = [m.id for m in catalogue if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
+    # A fuzzy header makes gettext tools skip the catalogue's metadata.
+    assert not catalogue.fuzzy, "the header is still marked fuzzy"
     assert missing == [] and fuzzy == [], f"untranslated: {missing[:10]} fuzzy: {fuzzy[:10]}"
 
 
