@@ -1,0 +1,150 @@
+"""Reads of people and households, always scoped to the user.
+
+Partner staff see their association's caseload; protection officers the people of
+their regions; programme managers and administrators everyone; M&E officers
+everyone but pseudonymised (codes, no identifiers); outside roles no one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from himaya.accounts.roles import MISSION_STAFF, PARTNER_STAFF, Role
+from himaya.accounts.scopes import fetch_or_404, scope_for
+from himaya.audit.models import AuditEvent
+from himaya.organisations.models import Organisation
+from himaya.registry import blind_index, codes
+from himaya.registry.models import Household, Person
+
+# Who may open the registry at all, and who may see who a person is.
+PERSON_READERS = MISSION_STAFF | PARTNER_STAFF
+IDENTITY_READERS = PERSON_READERS - {Role.ME_OFFICER}
+REGISTRARS = IDENTITY_READERS
+SEARCH_LIMIT = 50
+
+
+def people_visible_to(user: Any) -> QuerySet[Person]:
+    scope = scope_for(user)
+    qs = Person.objects.select_related("organisation", "nationality", "region")
+    if scope.has_role(Role.MISSION_ADMIN, Role.PROGRAMME_MANAGER, Role.ME_OFFICER):
+        return qs
+    if scope.has_role(Role.PROTECTION_OFFICER):
+        regions = scope.region_ids
+        # Where the person lives; where that is not recorded, where their association works.
+        return qs.filter(
+            Q(region_id__in=regions) | Q(region__isnull=True, organisation__region_id__in=regions)
+        )
+    if scope.is_partner and scope.organisation_id is not None:
+        return qs.filter(organisation_id=scope.organisation_id)
+    return qs.none()
+
+
+def sees_identity(user: Any) -> bool:
+    """Whether names, phones and documents may be shown to this user (M&E: never)."""
+    return scope_for(user).role in IDENTITY_READERS
+
+
+def sees_sensitive(user: Any) -> bool:
+    """Protection criteria (violence, trafficking, health) are for those who act on them."""
+    return sees_identity(user)
+
+
+def person_for_user(user: Any, pk: Any) -> Person:
+    return fetch_or_404(people_visible_to(user), pk=pk)
+
+
+def households_visible_to(user: Any) -> QuerySet[Household]:
+    scope = scope_for(user)
+    qs = Household.objects.select_related("organisation")
+    if scope.has_role(Role.MISSION_ADMIN, Role.PROGRAMME_MANAGER, Role.ME_OFFICER):
+        return qs
+    if scope.has_role(Role.PROTECTION_OFFICER):
+        return qs.filter(members__person__in=people_visible_to(user)).distinct()
+    if scope.is_partner and scope.organisation_id is not None:
+        return qs.filter(organisation_id=scope.organisation_id)
+    return qs.none()
+
+
+def household_for_user(user: Any, pk: Any) -> Household:
+    return fetch_or_404(households_visible_to(user), pk=pk)
+
+
+def organisation_for_registration(user: Any) -> Organisation | None:
+    """The owner of what this user registers: their association, or the mission."""
+    scope = scope_for(user)
+    if scope.role not in REGISTRARS or scope.organisation_id is None:
+        return None
+    return Organisation.objects.get(pk=scope.organisation_id)
+
+
+def person_by_code(user: Any, raw: str) -> Person | None:
+    code = codes.normalise(raw)
+    if not codes.is_valid(code):
+        return None
+    return people_visible_to(user).filter(code=code).first()
+
+
+def _looks_like_phone(text: str) -> bool:
+    digits = sum(ch.isdigit() for ch in text)
+    return digits >= 6 and all(ch.isdigit() or ch in "+-. ()" for ch in text)
+
+
+def people_matching(user: Any, query: str) -> QuerySet[Person]:
+    """People in the user's scope matching a name (tolerant), a code or a phone number."""
+    visible = people_visible_to(user)
+    text = query.strip()
+    if not text:
+        return visible.none()
+    code = codes.normalise(text)
+    by_code = Q(code__startswith=code) if len(code) >= 4 and code.isalnum() else Q(pk__in=[])
+    if _looks_like_phone(text):
+        phone = blind_index.normalise_phone(text)
+        by_phone = Q(phone_index=blind_index.exact_digest("phone", phone)) if phone else Q(pk__in=[])
+        return visible.filter(by_code | by_phone)
+    tokens = blind_index.tokens(text)
+    by_name = visible
+    usable = [t for t in tokens if len(t) >= blind_index.PREFIX_MIN]
+    if not usable:
+        return visible.filter(by_code)
+    key = None
+    for token in usable:
+        key = key or blind_index.encryption.keyring().index_key
+        # One join per token: a person must match every word typed.
+        by_name = by_name.filter(search_keys__digest__in=blind_index.query_digests(token, key))
+    ids = by_name.values("pk")
+    return visible.filter(Q(pk__in=ids) | by_code)
+
+
+def people_search(user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Person]:
+    """Matches ranked by closeness of the name to what was typed (decrypted in memory only)."""
+    candidates = list(people_matching(user, query).distinct()[: limit * 4])
+    folded = blind_index.fold(query)
+    code = codes.normalise(query)
+
+    def closeness(person: Person) -> tuple[int, float]:
+        if person.code.startswith(code) and len(code) >= 4:
+            return (0, 0.0)
+        name = blind_index.fold(f"{person.given_name} {person.family_name} {person.other_names}")
+        starts = any(token.startswith(folded.split()[0]) for token in name.split()) if folded else False
+        return (1 if starts else 2, -difflib.SequenceMatcher(None, folded, name).ratio())
+
+    candidates.sort(key=closeness)
+    return candidates[:limit]
+
+
+def person_audit_trail(person: Person) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(object_type="registry.person", object_id=str(person.pk))
+
+
+def mask_phone(phone: str) -> str:
+    """+212612345678 → +212 •••• ••78: enough to recognise, not to call."""
+    if not phone:
+        return ""
+    return f"{phone[:4]} •••• ••{phone[-2:]}"
+
+
+def mask_number(number: str) -> str:
+    return "•" * max(len(number) - 2, 2) + number[-2:] if number else ""
