@@ -62,6 +62,12 @@ class Article(models.Model):
     event_starts_at = models.DateTimeField(_("event starts"), null=True, blank=True)
     event_ends_at = models.DateTimeField(_("event ends"), null=True, blank=True)
     event_place = models.CharField(_("event place"), max_length=200, blank=True)
+    # The programme event this article announces; the portal (a higher layer) points down to
+    # capacity, never the other way round.
+    event = models.ForeignKey(
+        "capacity.Event", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="articles", verbose_name=_("programme event"),
+    )
 
     class Meta:
         ordering = ["-published_on", "-pk"]
