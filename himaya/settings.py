@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "himaya.vouchers",
     "himaya.intake",
     "himaya.capacity",
+    "himaya.monitoring",
     "himaya.reporting",
     "himaya.portal",
     "himaya.scenario",

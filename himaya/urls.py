@@ -28,5 +28,7 @@ urlpatterns = [
     path("vouchers/", include("himaya.vouchers.urls")),
     path("intake/", include("himaya.intake.urls")),
     path("capacity/", include("himaya.capacity.urls")),
+    path("monitoring/", include("himaya.monitoring.urls")),
+    path("reporting/", include("himaya.reporting.urls")),
     path("", include("himaya.portal.urls")),
 ]
