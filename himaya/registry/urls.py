@@ -1,5 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from himaya.registry import views
 
 app_name = "registry"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.person_list, name="person-list"),
+    path("register/", views.person_register, name="person-register"),
+    path("register/validate/", views.person_validate, name="person-validate"),
+    path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("people/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("people/<int:pk>/history/", views.person_history, name="person-history"),
+    path("people/<int:pk>/reveal/", views.person_reveal, name="person-reveal"),
+    path("people/<int:pk>/export/", views.person_export, name="person-export"),
+    path(
+        "people/<int:pk>/consent/<slug:purpose>/withdraw/", views.consent_withdraw,
+        name="consent-withdraw",
+    ),
+    path("households/register/", views.household_register, name="household-register"),
+    path("households/<int:pk>/", views.household_detail, name="household-detail"),
+]

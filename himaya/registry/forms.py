@@ -1,0 +1,178 @@
+"""Forms of the registry pages; the rules themselves live in `validation`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from himaya.accounts.form_styles import StyledForm
+from himaya.reference.models import Country, Language, Province, Region
+from himaya.registry.models import (
+    BirthPrecision,
+    LegalBasis,
+    Person,
+    PersonDocument,
+    Purpose,
+    Relationship,
+    Sex,
+    VulnerabilityCriterion,
+)
+from himaya.registry.validation import PersonData, PersonDataInvalid, person_data_validate
+
+CONSENT_FIELDS = {purpose: f"consent_{purpose}" for purpose in Purpose.values}
+# Where a problem found by `person_data_validate` is shown on this form.
+_ERROR_FIELDS = {"documents": "document_number", "consents": "consent_registration",
+                 "birth_month": "birth_month", "vulnerabilities": "vulnerabilities"}
+
+
+class PersonForm(StyledForm):
+    given_name = forms.CharField(label=_("Given name"), max_length=200)
+    family_name = forms.CharField(label=_("Family name"), max_length=200, required=False)
+    other_names = forms.CharField(
+        label=_("Other names"), max_length=200, required=False,
+        help_text=_("Other spellings, names used before, nicknames."),
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+    birth_precision = forms.ChoiceField(
+        label=_("What is known of the birth date"), choices=BirthPrecision.choices,
+        initial=BirthPrecision.YEAR,
+    )
+    birth_date = forms.CharField(
+        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    birth_month = forms.CharField(label=_("Month of birth (1–12)"), required=False,
+                                  widget=forms.NumberInput(attrs={"min": 1, "max": 12}))
+    birth_year = forms.CharField(label=_("Year of birth"), required=False,
+                                 widget=forms.NumberInput(attrs={"min": 1900}))
+    approximate_age = forms.CharField(label=_("Approximate age (years)"), required=False,
+                                      widget=forms.NumberInput(attrs={"min": 0, "max": 120}))
+    nationality = forms.ModelChoiceField(label=_("Nationality"), queryset=Country.objects.all(),
+                                         required=False)
+    languages = forms.ModelMultipleChoiceField(
+        label=_("Languages spoken"), queryset=Language.objects.all(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False)
+    province = forms.ModelChoiceField(label=_("Province or prefecture"),
+                                      queryset=Province.objects.all(), required=False)
+    commune = forms.CharField(label=_("Commune (HCP code)"), required=False, max_length=11)
+    phone = forms.CharField(
+        label=_("Phone"), required=False, max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    document_kind = forms.ChoiceField(
+        label=_("Document type"), required=False,
+        choices=[("", _("No document"))] + list(PersonDocument.Kind.choices),
+    )
+    document_number = forms.CharField(label=_("Document number"), required=False, max_length=60,
+                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    vulnerabilities = forms.ModelMultipleChoiceField(
+        label=_("Vulnerabilities"), queryset=VulnerabilityCriterion.objects.filter(active=True),
+        required=False, widget=forms.CheckboxSelectMultiple,
+    )
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices,
+                                    initial=LegalBasis.CONSENT)
+    consent_registration = forms.BooleanField(label=_("Consent to registration"), required=False)
+    consent_assistance = forms.BooleanField(label=_("Consent to assistance"), required=False)
+    consent_referral = forms.BooleanField(label=_("Consent to referral and sharing"), required=False)
+    consent_follow_up = forms.BooleanField(label=_("Consent to follow-up contact"), required=False)
+    consent_language = forms.ModelChoiceField(
+        label=_("Language in which consent was explained"), queryset=Language.objects.all(),
+        required=False,
+    )
+
+    consent_fields = ("legal_basis", *CONSENT_FIELDS.values(), "consent_language")
+
+    def __init__(self, *args: Any, with_consent: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person_data: PersonData | None = None
+        self.with_consent = with_consent
+        if not with_consent:
+            for name in self.consent_fields:
+                del self.fields[name]
+
+    def raw(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        raw: dict[str, Any] = {name: data.get(name) for name in (
+            "given_name", "family_name", "other_names", "sex", "birth_precision", "birth_date",
+            "birth_month", "birth_year", "approximate_age", "nationality", "region", "province",
+            "commune", "phone",
+        )}
+        raw["languages"] = list(data.get("languages") or [])
+        raw["vulnerabilities"] = list(data.get("vulnerabilities") or [])
+        raw["documents"] = [{"kind": data.get("document_kind") or "",
+                             "number": data.get("document_number") or ""}]
+        if self.with_consent:
+            raw["consents"] = [
+                {"purpose": purpose, "legal_basis": data.get("legal_basis"),
+                 "language": data.get("consent_language")}
+                for purpose, name in CONSENT_FIELDS.items() if data.get(name)
+            ]
+        return raw
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.person_data = person_data_validate(self.raw(), require_consent=self.with_consent)
+        except PersonDataInvalid as error:
+            for name, messages in error.message_dict.items():
+                target = _ERROR_FIELDS.get(name, name)
+                for message in messages:
+                    self.add_error(target if target in self.fields else None, message)
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, person: Person) -> dict[str, Any]:
+        document = person.documents.first()
+        return {
+            "given_name": person.given_name, "family_name": person.family_name,
+            "other_names": person.other_names, "sex": person.sex,
+            "birth_precision": person.birth_precision, "birth_date": person.birth_date,
+            "birth_month": person.birth_month, "birth_year": person.birth_year,
+            "nationality": person.nationality, "languages": list(person.languages.all()),
+            "region": person.region, "province": person.province,
+            "commune": person.commune.code if person.commune else "", "phone": person.phone,
+            "document_kind": document.kind if document else "",
+            "document_number": document.number if document else "",
+            "vulnerabilities": list(person.vulnerabilities.all()),
+        }
+
+
+class HouseholdForm(StyledForm):
+    """A household from the codes on people's cards: the head first, then the others."""
+
+    MEMBER_ROWS = 6
+
+    head_code = forms.CharField(label=_("Code of the head of household"), max_length=16)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(value, label) for value, label in Relationship.choices if value != Relationship.HEAD]
+        for row in range(1, self.MEMBER_ROWS + 1):
+            self.fields[f"member_{row}_code"] = forms.CharField(
+                label=_("Member %(n)d: code") % {"n": row}, max_length=16, required=False)
+            self.fields[f"member_{row}_relationship"] = forms.ChoiceField(
+                label=_("Member %(n)d: relationship to the head") % {"n": row},
+                choices=choices, required=False)
+
+    def member_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for row in range(1, self.MEMBER_ROWS + 1):
+            code = (self.cleaned_data.get(f"member_{row}_code") or "").strip()
+            if code:
+                rows.append((code, self.cleaned_data.get(f"member_{row}_relationship") or ""))
+        return rows
+
+
+class ConsentWithdrawForm(StyledForm):
+    confirm = forms.BooleanField(
+        label=_("The person asked to withdraw this consent; I have explained what it stops."),
+    )
+
+
+class RevealForm(StyledForm):
+    what = forms.CharField(max_length=32)

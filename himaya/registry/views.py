@@ -1,0 +1,219 @@
+"""Registry pages: thin, calling queries to read and services to write."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from himaya.accounts.access import allow
+from himaya.audit.services import audit_record
+from himaya.registry import queries, services
+from himaya.registry.exports import person_export_xlsx
+from himaya.registry.forms import ConsentWithdrawForm, HouseholdForm, PersonForm, RevealForm
+from himaya.registry.models import Purpose
+from himaya.registry.queries import IDENTITY_READERS, PERSON_READERS, REGISTRARS
+
+NAME_FIELDS = ["given_name", "family_name"]
+
+
+@allow(PERSON_READERS)
+def person_list(request: HttpRequest) -> HttpResponse:
+    """Search as you type by name, code or phone."""
+    query = request.GET.get("q", "").strip()[:100]
+    identity = queries.sees_identity(request.user)
+    people = queries.people_search(request.user, query) if query else []
+    if people and identity:
+        # One event per search: who looked, how many people were shown (never the query).
+        audit_record(actor=request.user, kind="view", action="person.search",
+                     object_type="registry.person", fields=NAME_FIELDS,
+                     reason=f"{len(people)} shown")
+    context = {"query": query, "people": people, "identity": identity,
+               "can_register": queries.organisation_for_registration(request.user) is not None}
+    template = "registry/_person_results.html" if request.htmx else "registry/person_list.html"
+    return render(request, template, context)
+
+
+def _registration_owner(request: HttpRequest):  # noqa: ANN202
+    organisation = queries.organisation_for_registration(request.user)
+    if organisation is None:
+        raise PermissionDenied
+    return organisation
+
+
+@allow(REGISTRARS)
+def person_register(request: HttpRequest) -> HttpResponse:
+    organisation = _registration_owner(request)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        registration = services.person_register(
+            actor=request.user, organisation=organisation, data=form.person_data
+        )
+        messages.success(request, _("Registered as %(code)s.") % {"code": registration.person.code_display})
+        return redirect("registry:person-detail", pk=registration.person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": None})
+
+
+@allow(REGISTRARS)
+@require_POST
+def person_validate(request: HttpRequest) -> HttpResponse:
+    """Instant validation: the form's fields with their errors, nothing saved."""
+    with_consent = request.POST.get("mode") != "edit"
+    form = PersonForm(request.POST, with_consent=with_consent)
+    form.is_valid()
+    return render(request, "registry/_person_form_fields.html", {"form": form})
+
+
+@allow(PERSON_READERS)
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = queries.person_for_user(request.user, pk)
+    identity = queries.sees_identity(request.user)
+    if identity:
+        services.person_viewed(actor=request.user, person=person,
+                               fields=[*NAME_FIELDS, "other_names", "birth_date"])
+    membership = getattr(person, "membership", None)
+    household = membership.household if membership else None
+    vulnerabilities = [v for v in person.vulnerabilities.all()
+                       if identity or not v.sensitive]
+    context = {
+        "person": person, "identity": identity, "household": household,
+        "household_members": household.members.select_related("person") if household and identity else [],
+        "documents": [(d, queries.mask_number(d.number)) for d in person.documents.all()]
+        if identity else [],
+        "vulnerabilities": vulnerabilities,
+        "consents": person.consents.all(),
+        "masked_phone": queries.mask_phone(person.phone) if identity else "",
+        "audit_trail": queries.person_audit_trail(person)[:50] if identity else [],
+        "can_change": request.user.membership.role in REGISTRARS,
+    }
+    return render(request, "registry/person_detail.html", context)
+
+
+@allow(IDENTITY_READERS)
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    person = queries.person_for_user(request.user, pk)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Choose what to reveal."), status=400)
+    try:
+        value = services.person_reveal(actor=request.user, person=person, what=form.cleaned_data["what"])
+    except ValidationError as error:
+        return render(request, "registry/_revealed.html", {"error": " ".join(error.messages)}, status=400)
+    return render(request, "registry/_revealed.html", {"value": value})
+
+
+@allow(REGISTRARS)
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = queries.person_for_user(request.user, pk)
+    if request.method == "POST":
+        form = PersonForm(request.POST, with_consent=False)
+        if form.is_valid():
+            try:
+                changed = services.person_update(actor=request.user, person=person,
+                                                 data=form.person_data)
+            except services.ConsentRequired as error:
+                form.add_error(None, error)
+            else:
+                if changed:
+                    messages.success(request, _("Saved; the previous version is kept in the history."))
+                else:
+                    messages.info(request, _("Nothing changed."))
+                return redirect("registry:person-detail", pk=person.pk)
+    else:
+        services.person_viewed(actor=request.user, person=person,
+                               fields=[*NAME_FIELDS, "other_names", "birth_date", "phone", "documents"],
+                               action="person.edit_form")
+        form = PersonForm(initial=PersonForm.initial_for(person), with_consent=False)
+    return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+@allow(IDENTITY_READERS)
+def person_history(request: HttpRequest, pk: int) -> HttpResponse:
+    person = queries.person_for_user(request.user, pk)
+    services.person_viewed(actor=request.user, person=person, fields=["history"],
+                           action="person.history")
+    versions = [
+        {"version": v, "previous": {k: val for k, val in json.loads(v.snapshot).items() if k in v.fields}}
+        for v in person.versions.select_related("changed_by")
+    ]
+    return render(request, "registry/person_history.html", {"person": person, "versions": versions})
+
+
+@allow(REGISTRARS)
+def consent_withdraw(request: HttpRequest, pk: int, purpose: str) -> HttpResponse:
+    person = queries.person_for_user(request.user, pk)
+    if purpose not in Purpose.values:
+        raise Http404
+    form = ConsentWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_withdraw(actor=request.user, person=person, purpose=purpose)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Consent withdrawn: what needs it is stopped."))
+            return redirect("registry:person-detail", pk=person.pk)
+    return render(request, "registry/consent_withdraw.html",
+                  {"person": person, "purpose": Purpose(purpose), "form": form})
+
+
+@allow(IDENTITY_READERS)
+@require_POST
+def person_export(request: HttpRequest, pk: int) -> HttpResponse:
+    person = queries.person_for_user(request.user, pk)
+    content = person_export_xlsx(actor=request.user, person=person)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    # The code, never the name, in the file name: downloads folders are not private.
+    response["Content-Disposition"] = f'attachment; filename="himaya-{person.code}.xlsx"'
+    return response
+
+
+@allow(REGISTRARS)
+def household_register(request: HttpRequest) -> HttpResponse:
+    organisation = _registration_owner(request)
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        members: list[services.MemberData] = []
+        head = queries.person_by_code(request.user, form.cleaned_data["head_code"])
+        if head is None:
+            form.add_error("head_code", _("No person with this code in your caseload."))
+        else:
+            members.append(services.MemberData(head, "head"))
+        for number, (code, relationship) in enumerate(form.member_rows(), start=1):
+            person = queries.person_by_code(request.user, code)
+            if person is None:
+                form.add_error(f"member_{number}_code", _("No person with this code in your caseload."))
+            elif not relationship:
+                form.add_error(f"member_{number}_relationship", _("Choose the relationship."))
+            else:
+                members.append(services.MemberData(person, relationship))
+        if not form.errors:
+            try:
+                household, _created = services.household_register(
+                    actor=request.user, organisation=organisation, members=members)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Household %(code)s registered.") % {"code": household.code_display})
+                return redirect("registry:household-detail", pk=household.pk)
+    return render(request, "registry/household_form.html", {"form": form})
+
+
+@allow(PERSON_READERS)
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = queries.household_for_user(request.user, pk)
+    identity = queries.sees_identity(request.user)
+    members = household.members.select_related("person")
+    if identity:
+        audit_record(actor=request.user, kind="view", action="household.view", target=household,
+                     organisation_id=household.organisation_id, fields=NAME_FIELDS)
+    return render(request, "registry/household_detail.html",
+                  {"household": household, "members": members, "identity": identity})
