@@ -28,7 +28,7 @@ class Province(NamedInThreeLanguages):
         PROVINCE = "province", _("province")
         PREFECTURE = "prefecture", _("prefecture")
 
-    code = models.CharField(_("HCP code"), max_length=6, unique=True)
+    code = models.CharField(_("HCP code"), max_length=16, unique=True)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="provinces")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     population_2024 = models.PositiveIntegerField(_("population (2024 census)"), null=True)
@@ -44,7 +44,7 @@ class Commune(NamedInThreeLanguages):
         URBAN = "urban", _("urban")
         RURAL = "rural", _("rural")
 
-    code = models.CharField(_("HCP code"), max_length=11, unique=True)
+    code = models.CharField(_("HCP code"), max_length=16, unique=True)
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="communes")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="communes")
     kind = models.CharField(_("kind"), max_length=16, blank=True)
