@@ -27,10 +27,13 @@ class Province(NamedInThreeLanguages):
     class Kind(models.TextChoices):
         PROVINCE = "province", _("province")
         PREFECTURE = "prefecture", _("prefecture")
+        PREFECTURE_OF_ARRONDISSEMENTS = (
+            "prefecture_of_arrondissements", _("prefecture of arrondissements")
+        )
 
     code = models.CharField(_("HCP code"), max_length=16, unique=True)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="provinces")
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     population_2024 = models.PositiveIntegerField(_("population (2024 census)"), null=True)
 
     class Meta:
