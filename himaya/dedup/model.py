@@ -1,0 +1,392 @@
+"""The matching model: Splink (Fellegi–Sunter) on DuckDB over Himaya's features.
+
+Splink estimates how much each kind of agreement or disagreement is worth
+(m and u probabilities) and scores candidate pairs; Himaya supplies the columns
+(`features.py`), the comparison levels that fit this population, the blocking
+rules, training, persistence and thresholds.
+
+Thresholds are match weights (log2 of the Bayes factor, Splink's
+`match_weight`): a pair at or above `auto_merge` is merged without review, a
+pair between `review` and `auto_merge` goes to the review queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from himaya.dedup.features import FEATURES_VERSION
+from himaya.dedup.names import EQUIVALENTS_FILE
+
+MODEL_FORMAT = 1
+DEFAULT_MODEL_DIR = Path(__file__).with_name("data") / "models"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Match-weight thresholds; set per programme."""
+
+    auto_merge: float = 12.0
+    review: float = 4.0
+
+    def __post_init__(self) -> None:
+        if self.review > self.auto_merge:
+            raise ValueError("the review threshold must not exceed the auto-merge threshold")
+
+
+def _level(sql: str, label: str, m: float, u: float, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, "m_probability": m,
+            "u_probability": u, **extra}
+
+
+def _null(sql: str) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": "null", "is_null_level": True}
+
+
+def _else(m: float, u: float) -> dict[str, Any]:
+    return {"sql_condition": "ELSE", "label_for_charts": "else", "m_probability": m,
+            "u_probability": u}
+
+
+def _either_order(condition: str) -> str:
+    """A condition on (given, family) that also holds with one side swapped."""
+    swapped = (
+        condition.replace("r.given", "r.__tmp").replace("r.family", "r.given")
+        .replace("r.__tmp", "r.family")
+        .replace("r.skel_given", "r.__tmp").replace("r.skel_family", "r.skel_given")
+        .replace("r.__tmp", "r.skel_family")
+    )
+    return f"(({condition}) OR ({swapped}))"
+
+
+def _jw(col: str, threshold: float) -> str:
+    return f"jaro_winkler_similarity(l.{col}, r.{col}) >= {threshold}"
+
+
+_FAMILY_AGREES = (
+    "(l.family_first = r.family_first OR l.skel_family = r.skel_family "
+    f"OR {_jw('family', 0.9)})"
+)
+
+NAME_COMPARISON: dict[str, Any] = {
+    "output_column_name": "name",
+    "comparison_description": "Given and family names, in either order",
+    "comparison_levels": [
+        _null("l.name_key IS NULL OR r.name_key IS NULL"),
+        # The same canonical parts, whatever the order or the split between
+        # given and family: Diallo Mamadou = Mamadou Diallo = Mamadou | Diallo.
+        # Term frequencies make "mamadou diallo" count for less than a rare name.
+        _level("l.name_key = r.name_key", "same parts", 0.55, 0.0005,
+               tf_adjustment_column="name_key", tf_adjustment_weight=1.0),
+        _level(_either_order("l.given_first = r.given_first AND l.family_first = r.family_first"),
+               "same first given and family part", 0.12, 0.0003),
+        _level(_either_order("l.skel_given = r.skel_given AND l.skel_family = r.skel_family"),
+               "same skeletons", 0.1, 0.0005),
+        _level(_either_order(f"{_jw('given', 0.88)} AND {_jw('family', 0.88)}"),
+               "both names close", 0.1, 0.001),
+        _level("list_has_all(l.name_parts, r.name_parts) "
+               "OR list_has_all(r.name_parts, l.name_parts)",
+               "one name contains the other", 0.05, 0.002),
+        _level(f"{_FAMILY_AGREES} AND (list_contains(l.given_related, r.given_first) "
+               "OR list_contains(r.given_related, l.given_first))",
+               "family agrees, related given names", 0.01, 0.0005),
+        _level(f"{_FAMILY_AGREES} AND {_jw('given', 0.8)}",
+               "family agrees, given names somewhat close", 0.03, 0.002),
+        _level(_FAMILY_AGREES, "family agrees, given differs", 0.02, 0.02),
+        _level("l.given_first = r.given_first", "given agrees, family differs", 0.01, 0.02),
+        _else(0.02, 0.95),
+    ],
+}
+
+_BOTH_DAY = "l.birth_precision = 'day' AND r.birth_precision = 'day'"
+BIRTH_COMPARISON: dict[str, Any] = {
+    "output_column_name": "birth",
+    "comparison_description": "Birth date at its precision",
+    "comparison_levels": [
+        _null("l.birth_year IS NULL OR r.birth_year IS NULL"),
+        _level(f"{_BOTH_DAY} AND l.birth_iso = r.birth_iso", "same day", 0.45, 0.0001),
+        _level(f"{_BOTH_DAY} AND l.birth_year = r.birth_year "
+               "AND l.birth_month = r.birth_day AND l.birth_day = r.birth_month",
+               "day and month swapped", 0.03, 0.00002),
+        _level("l.birth_year = r.birth_year AND "
+               "(l.birth_precision = 'year' OR r.birth_precision = 'year')",
+               "same year, one side year only", 0.3, 0.03),
+        _level("l.birth_year = r.birth_year", "same year, other day", 0.04, 0.025),
+        _level("abs(l.birth_year - r.birth_year) = 1", "one year apart", 0.1, 0.05),
+        _level("abs(l.birth_year - r.birth_year) <= 5", "2 to 5 years apart", 0.05, 0.2),
+        _else(0.03, 0.7),
+    ],
+}
+
+
+def _exact(column: str, m: float, u: float, *, tf: bool = False,
+           description: str = "") -> dict[str, Any]:
+    exact = _level(f"l.{column} = r.{column}", "exact", m, u)
+    if tf:
+        exact |= {"tf_adjustment_column": column, "tf_adjustment_weight": 1.0}
+    return {
+        "output_column_name": column,
+        "comparison_description": description or column,
+        "comparison_levels": [
+            _null(f"l.{column} IS NULL OR r.{column} IS NULL"),
+            exact,
+            _else(1 - m, 1 - u),
+        ],
+    }
+
+
+DOCUMENT_COMPARISON: dict[str, Any] = {
+    "output_column_name": "document",
+    "comparison_description": "Document number",
+    "comparison_levels": [
+        _null("l.document IS NULL OR r.document IS NULL"),
+        _level("l.document = r.document", "exact", 0.9, 0.00001),
+        _level("levenshtein(l.document, r.document) <= 1", "one edit", 0.05, 0.0001),
+        _else(0.05, 0.9999),
+    ],
+}
+
+
+_SIDE = re.compile(r"\b([lr])\.(\w+)")
+
+
+def _splink_columns(comparison: dict[str, Any]) -> dict[str, Any]:
+    """Comparison SQL is written `l.col`/`r.col` like the blocking rules; Splink
+    wants `col_l`/`col_r` inside comparisons."""
+    levels = [
+        {**level, "sql_condition": _SIDE.sub(r"\2_\1", level["sql_condition"])}
+        for level in comparison["comparison_levels"]
+    ]
+    return {**comparison, "comparison_levels": levels}
+
+
+def comparisons() -> list[dict[str, Any]]:
+    return [_splink_columns(c) for c in (
+        NAME_COMPARISON,
+        BIRTH_COMPARISON,
+        # A phone shared by a household is weak evidence: term frequencies see it.
+        _exact("phone", 0.5, 0.0005, tf=True, description="Phone (E.164)"),
+        DOCUMENT_COMPARISON,
+        _exact("sex", 0.98, 0.5, description="Sex"),
+        _exact("nationality", 0.95, 0.3, description="Nationality"),
+        _exact("region", 0.7, 0.25, description="Region"),
+    )]
+
+
+# Candidate pairs: a pair is scored when any rule holds. Each rule is cheap
+# (an equality join) and together they keep the recall the comparisons need:
+# names in either order, the same family or given name and birth year,
+# transliteration variants outside the table (skeletons), phone, document.
+BLOCKING_RULES = [
+    "l.name_pair = r.name_pair",
+    "l.skel_pair = r.skel_pair",
+    "l.family_first = r.family_first AND l.birth_year = r.birth_year",
+    "l.given_first = r.given_first AND l.birth_year = r.birth_year",
+    "l.phone = r.phone",
+    "l.document = r.document",
+]
+
+
+def settings(probability_two_random_records_match: float = 0.0001) -> dict[str, Any]:
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": probability_two_random_records_match,
+        "blocking_rules_to_generate_predictions": BLOCKING_RULES,
+        "comparisons": comparisons(),
+        "retain_intermediate_calculation_columns": False,
+        "retain_matching_columns": False,
+    }
+
+
+def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that never fetches an extension from the internet."""
+    config: dict[str, Any] = {
+        "autoinstall_known_extensions": False,
+        "allow_community_extensions": False,
+    }
+    if threads:
+        config["threads"] = threads
+    return duckdb.connect(":memory:", config=config)
+
+
+@dataclass
+class TrainedModel:
+    """A Splink settings dictionary with trained m/u, plus what produced it."""
+
+    splink_settings: dict[str, Any]
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": MODEL_FORMAT,
+            "features_version": FEATURES_VERSION,
+            "thresholds": asdict(self.thresholds),
+            "metadata": self.metadata,
+            "splink_settings": self.splink_settings,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainedModel:
+        if data.get("format") != MODEL_FORMAT:
+            raise ValueError(f"unknown model format {data.get('format')!r}")
+        if data.get("features_version") != FEATURES_VERSION:
+            raise ValueError(
+                f"model built for features v{data.get('features_version')}, "
+                f"this code computes v{FEATURES_VERSION}: retrain"
+            )
+        return cls(data["splink_settings"], Thresholds(**data["thresholds"]),
+                   data.get("metadata", {}))
+
+
+def equivalents_digest() -> str:
+    return hashlib.sha256(EQUIVALENTS_FILE.read_bytes()).hexdigest()[:12]
+
+
+class ModelStore:
+    """Trained models as `model-NNNN.json` files in one directory; the highest wins."""
+
+    def __init__(self, directory: Path = DEFAULT_MODEL_DIR) -> None:
+        self.directory = directory
+
+    def versions(self) -> list[int]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(int(p.stem.split("-")[1]) for p in self.directory.glob("model-*.json")
+                      if p.stem.split("-")[1].isdigit())
+
+    def save(self, model: TrainedModel) -> int:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        version = (self.versions() or [0])[-1] + 1
+        model.metadata["version"] = version
+        path = self.directory / f"model-{version:04d}.json"
+        path.write_text(json.dumps(model.to_json(), indent=1, ensure_ascii=False), "utf-8")
+        return version
+
+    def load(self, version: int | None = None) -> TrainedModel:
+        versions = self.versions()
+        if not versions:
+            raise FileNotFoundError(f"no trained model in {self.directory}")
+        chosen = versions[-1] if version is None else version
+        path = self.directory / f"model-{chosen:04d}.json"
+        return TrainedModel.from_json(json.loads(path.read_text("utf-8")))
+
+
+@dataclass
+class Scored:
+    """Candidate pairs at or above the review threshold."""
+
+    left: list[str]
+    right: list[str]
+    weight: list[float]
+    timings: dict[str, float]
+
+
+def _linker(table: pa.Table, model_settings: dict[str, Any], con: duckdb.DuckDBPyConnection):
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI(con)
+    frame = db_api.register(table, table_name=f"records_{id(table)}")
+    return Linker(frame, model_settings, log_level=logging.WARNING)
+
+
+def train(
+    table: pa.Table,
+    *,
+    seed: int = 42,
+    threads: int | None = None,
+    thresholds: Thresholds | None = None,
+    max_pairs_u: float = 2e6,
+    progress: Callable[[str], None] | None = None,
+) -> TrainedModel:
+    """Estimate the model on unlabelled records (no ground truth needed).
+
+    u (how often a level happens by chance) comes from random pairs; m (how
+    often it happens for the same person) from expectation maximisation on two
+    independent blockings, each of which leaves some comparisons free to learn.
+    """
+    con = connect(threads)
+    linker = _linker(table, settings(), con)
+    started = time.perf_counter()
+    linker.training.estimate_probability_two_random_records_match(
+        ["l.name_key = r.name_key AND l.birth_iso = r.birth_iso", "l.document = r.document"],
+        recall=0.5,
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_u, seed=seed)
+    if progress:
+        progress("u estimated")
+    # Each EM blocking rule must let through mostly true matches while leaving
+    # some comparisons free to learn. Blocking on a phone alone does not: a
+    # shared household phone brings siblings, and EM then learns "same family,
+    # different given name" as a match pattern. Phone + birth year learns names;
+    # same names + phone learns birth dates and the rest.
+    for rule in (
+        "l.phone = r.phone AND l.birth_year = r.birth_year",
+        "l.name_pair = r.name_pair AND l.phone = r.phone",
+        "l.given_first = r.given_first AND l.family_first = r.family_first "
+        "AND l.birth_year = r.birth_year",
+    ):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=1e6,
+                record_sample_proportion=min(1.0, 50_000 / max(table.num_rows, 1)),
+            )
+        except Exception as exc:  # noqa: BLE001 - a small or odd input keeps the priors
+            logging.getLogger(__name__).warning("EM on %s skipped: %s", rule, exc)
+    if progress:
+        progress("m estimated")
+    trained = linker.misc.save_model_to_json(None)
+    con.close()
+    return TrainedModel(
+        trained,
+        thresholds or Thresholds(),
+        {
+            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "records": table.num_rows,
+            "seed": seed,
+            "equivalents": equivalents_digest(),
+            "training_seconds": round(time.perf_counter() - started, 2),
+        },
+    )
+
+
+def score(
+    table: pa.Table,
+    model: TrainedModel,
+    *,
+    threads: int | None = None,
+) -> Scored:
+    """Score every candidate pair; keep those at or above the review threshold."""
+    timings: dict[str, float] = {}
+    con = connect(threads)
+    linker = _linker(table, model.splink_settings, con)
+    started = time.perf_counter()
+    for column in ("name_key", "phone"):
+        linker.table_management.compute_tf_table(column)
+    predictions = linker.inference.predict(
+        threshold_match_weight=model.thresholds.review, warning_mode="never"
+    )
+    timings["predict"] = time.perf_counter() - started
+    result = predictions.as_duckdbpyrelation().select(
+        "unique_id_l, unique_id_r, match_weight"
+    ).fetch_arrow_table()
+    con.close()
+    return Scored(
+        result.column("unique_id_l").to_pylist(),
+        result.column("unique_id_r").to_pylist(),
+        result.column("match_weight").to_pylist(),
+        timings,
+    )
+
