@@ -333,7 +333,7 @@ class Action(models.Model):
         if self.start and self.end and self.end < self.start:
             errors["end"] = _("The end cannot be before the start.")
         if self.status == ActionStatus.DONE and self.progress != 100:
-            errors["progress"] = _("A done action is 100% complete.")
+            errors["progress"] = _("An action marked done has a progress of 100.")
         if (
             self.owner_id and self.objective_id
             and self.owner.organisation_id != self.objective.roadmap.organisation_id
