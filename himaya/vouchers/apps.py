@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class VouchersConfig(AppConfig):
     name = "himaya.vouchers"
     verbose_name = _("Vouchers")
+
+    def ready(self) -> None:
+        from himaya.accounts.navigation import NavItem, register
+        from himaya.accounts.roles import MISSION_STAFF, PARTNER_STAFF, Role
+
+        vendor = frozenset({Role.VENDOR})
+        register(NavItem("vouchers:redeem", _("Redeem a voucher"), vendor, "upc-scan", order=5))
+        register(NavItem("vouchers:vendor-redemptions", _("My redemptions"), vendor, "receipt", order=6))
+        register(NavItem("vouchers:voucher-list", _("Vouchers"), MISSION_STAFF | PARTNER_STAFF,
+                         "ticket", order=45))
+        register(NavItem("vouchers:statement-list", _("Statements"), MISSION_STAFF | vendor,
+                         "file-text", order=46))
+        register(NavItem("vouchers:programme", _("Vouchers: reconciliation"), MISSION_STAFF,
+                         "graph-up", order=47))

@@ -1,0 +1,325 @@
+"""Voucher API: vendors check and redeem codes (Idempotency-Key), read statements; partners
+issue, list, cancel and reissue. Same services and queries as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from himaya.organisations.models import Organisation
+from himaya.registry import codes as registry_codes
+from himaya.registry.queries import households_visible_to, people_visible_to
+from himaya.vouchers import codes, queries, services
+from himaya.vouchers.models import Category, Redemption, Statement, Voucher
+from himaya.vouchers.views import VENDORS
+
+# How each refusal answers over HTTP.
+REFUSAL_STATUS = {
+    "invalid_amount": 400, "invalid_key": 400, "invalid_code": 400, "not_a_vendor": 403,
+    "unknown_code": 404, "key_reused": 409, "cancelled": 409, "expired": 409,
+    "fully_redeemed": 409, "insufficient_balance": 409, "not_yet_valid": 422,
+    "wrong_category": 422, "wrong_vendor": 422, "rate_limited": 429,
+}
+
+Refusal = inline_serializer("VoucherRefusal", {"code": serializers.CharField(), "detail": serializers.CharField()})
+
+
+def _refused(refusal: services.VoucherRefused) -> Response:
+    response = Response({"code": refusal.code, "detail": refusal.message},
+                        status=REFUSAL_STATUS.get(refusal.code, 400))
+    if refusal.code == "rate_limited":
+        response["Retry-After"] = "60"
+    return response
+
+
+def _vendor(request: Any) -> Organisation:
+    vendor = queries.vendor_of(request.user)
+    if vendor is None:
+        raise ApiPermissionDenied
+    return vendor
+
+
+class CodeInput(serializers.Serializer):
+    code = serializers.CharField(max_length=64)
+
+
+class VendorVoucherOutput(serializers.Serializer):
+    """What a vendor sees: value and validity, never who the voucher is for (P6)."""
+
+    code_hint = serializers.CharField()
+    status = serializers.CharField()
+    usable = serializers.BooleanField()
+    refusal = serializers.CharField(allow_null=True)
+    message = serializers.CharField(allow_blank=True)
+    category = serializers.CharField()
+    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+
+
+def vendor_view(check: services.VoucherCheck) -> dict[str, Any]:
+    voucher = check.voucher
+    data = {
+        "code_hint": voucher.code_hint, "status": voucher.status, "usable": check.usable,
+        "refusal": check.refusal.code if check.refusal else None,
+        "message": check.refusal.message if check.refusal else "",
+        "category": voucher.category, "value": voucher.value, "balance": voucher.balance,
+        "currency": "MAD", "valid_from": voucher.valid_from, "valid_until": voucher.valid_until,
+    }
+    out = dict(VendorVoucherOutput(data).data)
+    if check.first_name:
+        out["first_name"] = check.first_name  # only where the programme allows it
+    return out
+
+
+class VoucherCheckApi(APIView):
+    """A vendor looks a code up: value left and validity. Wrong codes count towards the limit."""
+
+    allowed_roles = VENDORS
+
+    @extend_schema(request=CodeInput, responses={200: VendorVoucherOutput, 400: Refusal, 404: Refusal, 429: Refusal})
+    def post(self, request: Any) -> Response:
+        vendor = _vendor(request)
+        payload = CodeInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            check = services.voucher_check(code=payload.validated_data["code"], vendor=vendor)
+        except services.VoucherRefused as refusal:
+            return _refused(refusal)
+        return Response(vendor_view(check))
+
+
+class RedeemInput(serializers.Serializer):
+    code = serializers.CharField(max_length=64)
+    amount = serializers.CharField(max_length=20, help_text="MAD, at most two decimals, e.g. \"72.50\"")
+
+
+class ReceiptOutput(serializers.Serializer):
+    receipt = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+    replayed = serializers.BooleanField()
+
+
+def receipt_view(redemption: Redemption, replayed: bool) -> dict[str, Any]:
+    return ReceiptOutput({
+        "receipt": redemption.receipt_number, "amount": redemption.amount,
+        "balance": redemption.balance_after, "currency": "MAD",
+        # From the redemption itself, so a replay answers exactly what the first call did.
+        "status": "redeemed" if redemption.balance_after == 0 else "partly_redeemed",
+        "at": redemption.at, "replayed": replayed,
+    }).data
+
+
+class VoucherRedeemApi(APIView):
+    """Redeem all or part of a voucher. Send an `Idempotency-Key`: a retry returns the first
+    answer (200, `replayed: true`); the same key with another code or amount is a 409."""
+
+    allowed_roles = VENDORS
+
+    @extend_schema(
+        request=RedeemInput,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+        responses={201: ReceiptOutput, 200: ReceiptOutput, 400: Refusal, 404: Refusal,
+                   409: Refusal, 422: Refusal, 429: Refusal},
+    )
+    def post(self, request: Any) -> Response:
+        vendor = _vendor(request)
+        payload = RedeemInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            result = services.voucher_redeem(
+                code=payload.validated_data["code"], vendor=vendor,
+                amount=payload.validated_data["amount"], actor=request.user,
+                idempotency_key=request.headers.get("Idempotency-Key", ""),
+            )
+        except services.VoucherRefused as refusal:
+            return _refused(refusal)
+        return Response(receipt_view(result.redemption, result.replayed),
+                        status=status.HTTP_200_OK if result.replayed else status.HTTP_201_CREATED)
+
+
+class StatementLineOutput(serializers.ModelSerializer):
+    receipt = serializers.CharField(source="receipt_number")
+    voucher = serializers.SerializerMethodField()
+    partner = serializers.CharField(source="voucher.partner.code")
+
+    class Meta:
+        model = Redemption
+        fields = ["receipt", "at", "amount", "balance_after", "voucher", "partner"]
+
+    def get_voucher(self, obj: Redemption) -> str:
+        return f"{obj.voucher.code_hint}…"
+
+
+class StatementOutput(serializers.ModelSerializer):
+    vendor = serializers.CharField(source="vendor.code")
+
+    class Meta:
+        model = Statement
+        fields = ["id", "vendor", "period_start", "period_end", "count", "total", "status", "paid_at",
+                  "payment_reference"]
+
+
+class StatementDetailOutput(StatementOutput):
+    lines = serializers.SerializerMethodField()
+
+    class Meta(StatementOutput.Meta):
+        fields = [*StatementOutput.Meta.fields, "lines"]
+
+    def get_lines(self, obj: Statement) -> list[dict[str, Any]]:
+        return StatementLineOutput(queries.statement_lines(obj), many=True).data
+
+
+class StatementListApi(generics.ListAPIView):
+    allowed_roles = queries.STATEMENT_READERS
+    serializer_class = StatementOutput
+
+    def get_queryset(self):  # noqa: ANN201
+        return queries.statements_visible_to(self.request.user)
+
+
+class StatementDetailApi(generics.RetrieveAPIView):
+    allowed_roles = queries.STATEMENT_READERS
+    serializer_class = StatementDetailOutput
+
+    def get_queryset(self):  # noqa: ANN201
+        return queries.statements_visible_to(self.request.user)
+
+
+# --- Partners ------------------------------------------------------------------------------
+
+
+class VoucherOutput(serializers.ModelSerializer):
+    partner = serializers.CharField(source="partner.code")
+    person = serializers.CharField(source="person.code", allow_null=True, default=None)
+    household = serializers.CharField(source="household.code", allow_null=True, default=None)
+    replaces = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Voucher
+        fields = ["id", "code_hint", "partner", "person", "household", "category", "value", "balance",
+                  "valid_from", "valid_until", "status", "issued_at", "replaces"]
+
+
+class IssuedOutput(VoucherOutput):
+    code = serializers.SerializerMethodField()
+
+    class Meta(VoucherOutput.Meta):
+        fields = [*VoucherOutput.Meta.fields, "code"]
+
+    def get_code(self, obj: Voucher) -> str:
+        return codes.display(self.context["codes"][obj.pk])
+
+
+def _issued(issued: list[services.IssuedVoucher]) -> list[dict[str, Any]]:
+    context = {"codes": {i.voucher.pk: i.code for i in issued}}
+    return IssuedOutput([i.voucher for i in issued], many=True, context=context).data
+
+
+class VoucherListApi(generics.ListCreateAPIView):
+    """Vouchers the caller's organisation issued; POST issues one per person or household
+    code given (the codes come back once, in this answer only)."""
+
+    allowed_roles = queries.VOUCHER_READERS
+    serializer_class = VoucherOutput
+
+    class IssueInput(serializers.Serializer):
+        people = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+        households = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+        category = serializers.ChoiceField(choices=Category.choices)
+        value = serializers.DecimalField(max_digits=12, decimal_places=2)
+        valid_from = serializers.DateField()
+        valid_until = serializers.DateField()
+        vendors = serializers.ListField(child=serializers.SlugField(), required=False, default=list)
+        label = serializers.CharField(max_length=160, required=False, default="")
+
+    def get_queryset(self):  # noqa: ANN201
+        return queries.vouchers_visible_to(self.request.user)
+
+    @extend_schema(request=IssueInput, responses={201: IssuedOutput(many=True)})
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        if request.user.membership.role not in queries.ISSUERS:
+            raise ApiPermissionDenied
+        payload = self.IssueInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        beneficiaries: list[Any] = []
+        for field, visible in (("people", people_visible_to), ("households", households_visible_to)):
+            wanted = [registry_codes.normalise(c) for c in data[field]]
+            found = {o.code: o for o in visible(request.user).filter(code__in=wanted)}
+            missing = [c for c in wanted if c not in found]
+            if missing:
+                raise ApiValidationError({field: [f"unknown: {', '.join(missing[:20])}"]})
+            beneficiaries += [found[c] for c in wanted]
+        vendors = list(Organisation.objects.filter(kind=Organisation.Kind.VENDOR, code__in=data["vendors"]))
+        if len(vendors) != len(set(data["vendors"])):
+            raise ApiValidationError({"vendors": ["unknown vendor code"]})
+        try:
+            issued = services.voucher_issue(
+                actor=request.user, beneficiaries=beneficiaries, category=data["category"],
+                value=data["value"], valid_from=data["valid_from"], valid_until=data["valid_until"],
+                vendors=vendors, label=data["label"],
+            )
+        except ValidationError as error:
+            raise ApiValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages) from None
+        except PermissionDenied as error:
+            raise ApiPermissionDenied(str(error)) from None
+        return Response(_issued(issued), status=status.HTTP_201_CREATED)
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+
+
+class _VoucherAction(APIView):
+    allowed_roles = queries.ISSUERS
+
+    def voucher(self, pk: Any) -> Voucher:
+        # Another partner's voucher is a 404 (DRF turns Http404 into one).
+        return queries.voucher_for_user(self.request.user, pk)
+
+
+class VoucherCancelApi(_VoucherAction):
+    @extend_schema(request=ReasonInput, responses={200: VoucherOutput, 400: OpenApiResponse()})
+    def post(self, request: Any, pk: int) -> Response:
+        voucher = self.voucher(pk)
+        payload = ReasonInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            voucher = services.voucher_cancel(actor=request.user, voucher=voucher,
+                                              reason=payload.validated_data["reason"])
+        except ValidationError as error:
+            raise ApiValidationError(error.messages) from None
+        return Response(VoucherOutput(voucher).data)
+
+
+class VoucherReissueApi(_VoucherAction):
+    @extend_schema(request=ReasonInput, responses={201: IssuedOutput, 400: OpenApiResponse()})
+    def post(self, request: Any, pk: int) -> Response:
+        voucher = self.voucher(pk)
+        payload = ReasonInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            issued = services.voucher_reissue(actor=request.user, voucher=voucher,
+                                              reason=payload.validated_data["reason"])
+        except ValidationError as error:
+            raise ApiValidationError(error.messages) from None
+        return Response(_issued([issued])[0], status=status.HTTP_201_CREATED)

@@ -1,0 +1,542 @@
+"""Voucher writes: issue, cancel, reissue, redeem, expire, statements. One transaction each.
+
+Redemption is the money path (PROTECTION.md P19, P20, P22): the code's signature is
+checked before any database access; the voucher row is locked; the balance is
+guarded by a check constraint; an idempotency key per vendor makes a retry answer
+what the first attempt answered; failed look-ups per vendor are counted and limited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from himaya.accounts.scopes import scope_for
+from himaya.audit.services import audit_record
+from himaya.organisations.models import Organisation
+from himaya.registry.models import Consent, Household, Person, Purpose
+from himaya.vouchers import codes
+from himaya.vouchers.lifecycle import (
+    SPENDABLE,
+    Status,
+    TransitionRefused,
+    after_redemption,
+    check_transition,
+)
+from himaya.vouchers.models import (
+    Category,
+    IssueBatch,
+    LookupFailure,
+    Redemption,
+    Statement,
+    VendorContract,
+    Voucher,
+    VoucherEvent,
+)
+
+MAX_VALUE = Decimal("100000")
+MAX_BATCH = 5000
+CENT = Decimal("0.01")
+
+
+def failures_per_minute() -> int:
+    return int(getattr(settings, "HIMAYA_VOUCHER_FAILURES_PER_MINUTE", 10))
+
+
+class VoucherRefused(Exception):
+    """A redemption or check that cannot go ahead; `code` is stable, `message` translated."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class IssuedVoucher:
+    voucher: Voucher
+    code: str  # shown once (screen, card, API answer), never stored
+
+    @property
+    def code_display(self) -> str:
+        return codes.display(self.code)
+
+
+@dataclass(frozen=True)
+class RedemptionResult:
+    redemption: Redemption
+    replayed: bool
+
+
+# --- Issuing -------------------------------------------------------------------------------
+
+
+def money(raw: Any) -> Decimal:
+    """An amount in MAD with at most two decimals, or ValidationError."""
+    try:
+        amount = Decimal(str(raw).replace(",", ".").replace(" ", "").strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("Enter an amount in dirhams, e.g. 150 or 72.50.")) from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValidationError(_("The amount must be more than zero."))
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValidationError(_("An amount has at most two decimals (centimes)."))
+    if amount > MAX_VALUE:
+        raise ValidationError(_("The amount cannot exceed %(max)s MAD.") % {"max": MAX_VALUE})
+    return amount.quantize(CENT)
+
+
+def issuer_of(actor: Any) -> Organisation:
+    """The organisation a user issues vouchers for: their own, never one they choose."""
+    scope = scope_for(actor)
+    if scope.organisation_id is None or not (scope.is_partner or scope.is_mission):
+        raise PermissionDenied(_("Only partner and mission staff issue vouchers."))
+    return Organisation.objects.get(pk=scope.organisation_id)
+
+
+def _check_vendors(vendors: Sequence[Organisation], category: str) -> None:
+    contracts = {
+        c.vendor_id: c for c in VendorContract.objects.filter(vendor__in=vendors, active=True)
+    }
+    for vendor in vendors:
+        contract = contracts.get(vendor.pk)
+        if vendor.kind != Organisation.Kind.VENDOR or contract is None or category not in contract.categories:
+            raise ValidationError({"vendors": _(
+                "%(name)s has no contract for this category of voucher."
+            ) % {"name": vendor.name}})
+
+
+def _check_beneficiaries(partner: Organisation, beneficiaries: Sequence[Person | Household]) -> None:
+    if not beneficiaries:
+        raise ValidationError(_("Choose at least one person or household."))
+    if len(beneficiaries) > MAX_BATCH:
+        raise ValidationError(_("At most %(max)s vouchers at once.") % {"max": MAX_BATCH})
+    for beneficiary in beneficiaries:
+        # P2: a voucher is never attached to another partner's caseload.
+        if beneficiary.organisation_id != partner.pk:
+            raise ValidationError(_("%(code)s is not in your caseload.") % {"code": beneficiary})
+    people = [b for b in beneficiaries if isinstance(b, Person)]
+    if people:
+        consenting = set(
+            Consent.objects.filter(
+                person__in=people, purpose=Purpose.ASSISTANCE, status=Consent.Status.GIVEN
+            ).values_list("person_id", flat=True)
+        )
+        missing = [str(p) for p in people if p.pk not in consenting]
+        if missing:
+            raise ValidationError(
+                _("No consent or other legal basis for assistance in force for: %(codes)s.")
+                % {"codes": ", ".join(missing[:10])}
+            )
+
+
+@transaction.atomic
+def voucher_issue(
+    *,
+    actor: Any,
+    beneficiaries: Sequence[Person | Household],
+    category: str,
+    value: Any,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    vendors: Iterable[Organisation] = (),
+    label: str = "",
+    partner: Organisation | None = None,
+    at: dt.datetime | None = None,
+) -> list[IssuedVoucher]:
+    """Issue one voucher per person or household (one for a single issue, many for a batch).
+
+    The issuing partner is the actor's organisation; `partner` is accepted only from
+    scripts that run without a user (the demo, imports). The codes are returned once.
+    """
+    if actor is not None:
+        partner = issuer_of(actor)
+    elif partner is None:
+        raise ValueError("a partner is needed when there is no actor")
+    at = at or timezone.now()
+    value = money(value)
+    if category not in Category.values:
+        raise ValidationError({"category": _("Choose a category.")})
+    if valid_until < valid_from:
+        raise ValidationError({"valid_until": _("The end of validity cannot be before its start.")})
+    if valid_until < timezone.localdate(at):
+        raise ValidationError({"valid_until": _("This voucher would already be expired.")})
+    vendors = list(vendors)
+    _check_vendors(vendors, category)
+    beneficiaries = list(beneficiaries)
+    _check_beneficiaries(partner, beneficiaries)
+    batch = None
+    if len(beneficiaries) > 1:
+        batch = IssueBatch.objects.create(
+            partner=partner, label=label[:160], created_at=at, created_by=actor,
+            size=len(beneficiaries),
+        )
+    issued = []
+    for beneficiary in beneficiaries:
+        code = codes.new_code()
+        issued.append(IssuedVoucher(
+            voucher=Voucher(
+                code_digest=codes.lookup_digest(code), code_hint=codes.hint(code), partner=partner,
+                person=beneficiary if isinstance(beneficiary, Person) else None,
+                household=beneficiary if isinstance(beneficiary, Household) else None,
+                category=category, value=value, balance=value, valid_from=valid_from,
+                valid_until=valid_until, batch=batch, issued_at=at, issued_by=actor,
+            ),
+            code=code,
+        ))
+    Voucher.objects.bulk_create([i.voucher for i in issued])
+    if vendors:
+        through = Voucher.vendors.through
+        through.objects.bulk_create(
+            [through(voucher_id=i.voucher.pk, organisation_id=v.pk) for i in issued for v in vendors]
+        )
+    VoucherEvent.objects.bulk_create([
+        VoucherEvent(voucher=i.voucher, kind=VoucherEvent.Kind.ISSUED, at=at, actor=actor,
+                     amount=value, balance_after=value)
+        for i in issued
+    ])
+    audit_record(
+        actor=actor, kind="create", action="voucher.issue",
+        object_type="vouchers.issuebatch" if batch else "vouchers.voucher",
+        object_id=batch.pk if batch else issued[0].voucher.pk, organisation_id=partner.pk,
+        fields=["value", "category", "validity"],
+    )
+    return issued
+
+
+def _lock(voucher: Voucher) -> Voucher:
+    return Voucher.objects.select_for_update().get(pk=voucher.pk)
+
+
+@transaction.atomic
+def voucher_cancel(*, actor: Any, voucher: Voucher, reason: str = "") -> Voucher:
+    """Refuse the voucher from now on (lost, stolen, error); what was spent stays spent."""
+    voucher = _lock(voucher)
+    try:
+        check_transition(voucher.status, Status.CANCELLED)
+    except TransitionRefused:
+        raise ValidationError(
+            _("A voucher that is %(status)s cannot be cancelled.") % {"status": voucher.get_status_display()}
+        ) from None
+    now = timezone.now()
+    voucher.status, voucher.status_changed_at = Status.CANCELLED, now
+    voucher.save(update_fields=["status", "status_changed_at"])
+    VoucherEvent.objects.create(
+        voucher=voucher, kind=VoucherEvent.Kind.CANCELLED, at=now, actor=actor,
+        balance_after=voucher.balance, reason=reason[:255],
+    )
+    audit_record(actor=actor, kind="change", action="voucher.cancel", target=voucher,
+                 organisation_id=voucher.partner_id, reason=reason, fields=["status"])
+    return voucher
+
+
+@transaction.atomic
+def voucher_reissue(
+    *, actor: Any, voucher: Voucher, reason: str = "", valid_until: dt.date | None = None
+) -> IssuedVoucher:
+    """Cancel a lost voucher and issue a new code for what was left on it, linked to the old."""
+    voucher = _lock(voucher)
+    if voucher.status not in SPENDABLE:
+        raise ValidationError(
+            _("A voucher that is %(status)s cannot be reissued.") % {"status": voucher.get_status_display()}
+        )
+    now = timezone.now()
+    today = timezone.localdate(now)
+    valid_until = valid_until or voucher.valid_until
+    if valid_until < today:
+        raise ValidationError({"valid_until": _("This voucher would already be expired.")})
+    vendors = list(voucher.vendors.all())
+    voucher.status, voucher.status_changed_at = Status.CANCELLED, now
+    voucher.save(update_fields=["status", "status_changed_at"])
+    code = codes.new_code()
+    new = Voucher.objects.create(
+        code_digest=codes.lookup_digest(code), code_hint=codes.hint(code), partner=voucher.partner,
+        person=voucher.person, household=voucher.household, category=voucher.category,
+        value=voucher.balance, balance=voucher.balance, valid_from=min(today, valid_until),
+        valid_until=valid_until, replaces=voucher, issued_at=now, issued_by=actor,
+    )
+    new.vendors.set(vendors)
+    VoucherEvent.objects.bulk_create([
+        VoucherEvent(voucher=voucher, kind=VoucherEvent.Kind.CANCELLED, at=now, actor=actor,
+                     balance_after=voucher.balance, reason=reason[:255]),
+        VoucherEvent(voucher=voucher, kind=VoucherEvent.Kind.REISSUED, at=now, actor=actor,
+                     balance_after=voucher.balance, related_voucher=new, reason=reason[:255]),
+        VoucherEvent(voucher=new, kind=VoucherEvent.Kind.ISSUED, at=now, actor=actor,
+                     amount=new.value, balance_after=new.value, related_voucher=voucher),
+    ])
+    audit_record(actor=actor, kind="change", action="voucher.reissue", target=voucher,
+                 organisation_id=voucher.partner_id, reason=reason, fields=["status"])
+    return IssuedVoucher(voucher=new, code=code)
+
+
+@transaction.atomic
+def vouchers_expire(*, today: dt.date | None = None, actor: Any = None) -> int:
+    """Expire every spendable voucher whose validity ended before `today`. Safe to run often."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    # Locked in primary-key order, as every multi-row lock here, so that two runs (or a
+    # run and a redemption) never wait on each other in opposite orders.
+    due = list(
+        Voucher.objects.select_for_update()
+        .filter(status__in=SPENDABLE, valid_until__lt=today)
+        .order_by("pk")
+        .values_list("pk", "balance")
+    )
+    if not due:
+        return 0
+    for start in range(0, len(due), 1000):
+        chunk = due[start:start + 1000]
+        Voucher.objects.filter(pk__in=[pk for pk, _balance in chunk]).update(
+            status=Status.EXPIRED, status_changed_at=now
+        )
+        VoucherEvent.objects.bulk_create([
+            VoucherEvent(voucher_id=pk, kind=VoucherEvent.Kind.EXPIRED, at=now, actor=actor,
+                         balance_after=balance)
+            for pk, balance in chunk
+        ])
+    audit_record(actor=actor, kind="change", action="voucher.expire",
+                 object_type="vouchers.voucher", object_id=len(due), fields=["status"])
+    return len(due)
+
+
+# --- Redeeming -----------------------------------------------------------------------------
+
+
+def _refuse_if_rate_limited(vendor: Organisation) -> None:
+    since = timezone.now() - dt.timedelta(minutes=1)
+    if LookupFailure.objects.filter(vendor=vendor, at__gte=since).count() >= failures_per_minute():
+        raise VoucherRefused(
+            "rate_limited",
+            _("Too many wrong codes in the last minute. Wait a minute, then type the code again."),
+        )
+
+
+def _record_failure(vendor: Organisation, reason: str) -> None:
+    # Committed on its own: the refusal that follows must not roll the count back.
+    with transaction.atomic():
+        LookupFailure.objects.create(vendor=vendor, at=timezone.now(), reason=reason)
+
+
+def _authentic_digest(code: str, vendor: Organisation) -> str:
+    """Check the signature (no database), then the rate limit; return the look-up digest."""
+    if vendor.kind != Organisation.Kind.VENDOR:
+        raise VoucherRefused("not_a_vendor", _("Only a vendor under contract can accept vouchers."))
+    _refuse_if_rate_limited(vendor)
+    if not codes.is_authentic(code):
+        _record_failure(vendor, "forged")
+        raise VoucherRefused(
+            "invalid_code",
+            _("This code is not valid. Check each character and type it again."),
+        )
+    return codes.lookup_digest(code)
+
+
+def refusal_for(voucher: Voucher, vendor: Organisation, today: dt.date) -> VoucherRefused | None:
+    """Why this vendor cannot take this voucher today, or None."""
+    if voucher.status == Status.CANCELLED:
+        return VoucherRefused("cancelled", _("This voucher was cancelled. Do not accept it."))
+    if voucher.status == Status.EXPIRED or today > voucher.valid_until:
+        return VoucherRefused("expired", _("This voucher has expired."))
+    if voucher.status == Status.REDEEMED:
+        return VoucherRefused("fully_redeemed", _("This voucher has already been spent in full."))
+    if today < voucher.valid_from:
+        return VoucherRefused("not_yet_valid", _("This voucher is not valid yet."))
+    contract = VendorContract.objects.filter(vendor=vendor, active=True).first()
+    if contract is None or voucher.category not in contract.categories:
+        return VoucherRefused(
+            "wrong_category",
+            _("Your shop's contract does not cover vouchers for %(category)s.")
+            % {"category": voucher.get_category_display()},
+        )
+    if voucher.vendors.exists() and not voucher.vendors.filter(pk=vendor.pk).exists():
+        return VoucherRefused("wrong_vendor", _("This voucher cannot be spent in your shop."))
+    return None
+
+
+@dataclass(frozen=True)
+class VoucherCheck:
+    """What a vendor may see of a voucher: value and validity, never the person."""
+
+    voucher: Voucher
+    refusal: VoucherRefused | None
+    first_name: str
+
+    @property
+    def usable(self) -> bool:
+        return self.refusal is None
+
+
+def show_first_name() -> bool:
+    return bool(getattr(settings, "HIMAYA_VOUCHER_SHOW_FIRST_NAME", False))
+
+
+def voucher_check(*, code: str, vendor: Organisation) -> VoucherCheck:
+    """Look a code up for a vendor (value left, validity); failed look-ups count."""
+    digest = _authentic_digest(code, vendor)
+    voucher = Voucher.objects.filter(code_digest=digest).first()
+    if voucher is None:
+        _record_failure(vendor, "unknown")
+        raise VoucherRefused("unknown_code", _("No voucher has this code."))
+    first_name = ""
+    if show_first_name() and voucher.person_id:
+        first_name = voucher.person.given_name
+    return VoucherCheck(voucher, refusal_for(voucher, vendor, timezone.localdate()), first_name)
+
+
+def _replay(prior: Redemption, digest: str, amount: Decimal) -> RedemptionResult:
+    if prior.voucher.code_digest != digest or prior.amount != amount:
+        raise VoucherRefused(
+            "key_reused",
+            _("This request was already sent with another code or amount; nothing was taken."),
+        )
+    return RedemptionResult(prior, replayed=True)
+
+
+def _valid_key(key: str) -> str:
+    key = (key or "").strip()
+    if not key or len(key) > 128 or not key.isprintable():
+        raise VoucherRefused("invalid_key", _("Each redemption needs an idempotency key (1–128 characters)."))
+    return key
+
+
+def voucher_redeem(
+    *, code: str, vendor: Organisation, amount: Any, actor: Any, idempotency_key: str
+) -> RedemptionResult:
+    """Take `amount` off the voucher for `vendor`, once, whatever the retries and the races."""
+    try:
+        amount = money(amount)
+    except ValidationError as error:
+        raise VoucherRefused("invalid_amount", " ".join(error.messages)) from None
+    key = _valid_key(idempotency_key)
+    digest = _authentic_digest(code, vendor)
+    prior = Redemption.objects.select_related("voucher").filter(vendor=vendor, idempotency_key=key).first()
+    if prior is not None:
+        return _replay(prior, digest, amount)
+    try:
+        with transaction.atomic():
+            voucher = Voucher.objects.select_for_update().filter(code_digest=digest).first()
+            if voucher is None:
+                raise VoucherRefused("unknown_code", _("No voucher has this code."))
+            # Under the lock: a concurrent duplicate of this request has finished by now.
+            prior = Redemption.objects.select_related("voucher").filter(
+                vendor=vendor, idempotency_key=key
+            ).first()
+            if prior is not None:
+                return _replay(prior, digest, amount)
+            now = timezone.now()
+            refusal = refusal_for(voucher, vendor, timezone.localdate(now))
+            if refusal is not None:
+                raise refusal
+            if amount > voucher.balance:
+                raise VoucherRefused(
+                    "insufficient_balance",
+                    _("Only %(balance)s MAD are left on this voucher.") % {"balance": voucher.balance},
+                )
+            balance = voucher.balance - amount
+            status = after_redemption(balance)
+            check_transition(voucher.status, status)
+            # F() keeps the arithmetic in the database: with the constraint, even a missing
+            # lock could not take the balance below zero.
+            Voucher.objects.filter(pk=voucher.pk).update(
+                balance=F("balance") - amount, status=status, status_changed_at=now
+            )
+            redemption = Redemption.objects.create(
+                voucher=voucher, vendor=vendor, amount=amount, balance_after=balance, at=now,
+                actor=actor, idempotency_key=key,
+            )
+            # The event is the voucher's ledger entry (who, where, how much); the audit
+            # trail is for personal data, which a redemption does not touch.
+            VoucherEvent.objects.create(
+                voucher=voucher, kind=VoucherEvent.Kind.REDEEMED, at=now, actor=actor,
+                vendor=vendor, amount=amount, balance_after=balance,
+            )
+            voucher.balance, voucher.status = balance, status
+            redemption.voucher = voucher
+            return RedemptionResult(redemption, replayed=False)
+    except VoucherRefused as refusal:
+        if refusal.code == "unknown_code":
+            _record_failure(vendor, "unknown")
+        raise
+    except IntegrityError:
+        # The same key raced in for another voucher: the unique constraint kept one.
+        prior = Redemption.objects.select_related("voucher").filter(vendor=vendor, idempotency_key=key).first()
+        if prior is None:
+            raise
+        return _replay(prior, digest, amount)
+
+
+# --- Statements ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def statement_create(
+    *, actor: Any, vendor: Organisation, period_start: dt.date, period_end: dt.date
+) -> Statement:
+    """Put the vendor's redemptions of the period that are on no statement yet on a new one."""
+    if vendor.kind != Organisation.Kind.VENDOR:
+        raise ValidationError(_("Statements are for vendors."))
+    if period_end < period_start:
+        raise ValidationError({"period_end": _("The end cannot be before the start.")})
+    if period_end > timezone.localdate():
+        raise ValidationError({"period_end": _("A statement cannot cover days still to come.")})
+    start = timezone.make_aware(dt.datetime.combine(period_start, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(period_end + dt.timedelta(days=1), dt.time.min))
+    ids = list(
+        Redemption.objects.select_for_update()
+        .filter(vendor=vendor, statement__isnull=True, at__gte=start, at__lt=end)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        raise ValidationError(_("There are no redemptions to put on a statement in this period."))
+    statement = Statement.objects.create(
+        vendor=vendor, period_start=period_start, period_end=period_end, created_by=actor
+    )
+    Redemption.objects.filter(pk__in=ids).update(statement=statement)
+    totals = Redemption.objects.filter(statement=statement).aggregate(total=Sum("amount"), n=Count("pk"))
+    statement.total, statement.count = totals["total"], totals["n"]
+    statement.save(update_fields=["total", "count"])
+    audit_record(actor=actor, kind="create", action="statement.create", target=statement,
+                 organisation_id=vendor.pk)
+    return statement
+
+
+@transaction.atomic
+def statement_mark_paid(*, actor: Any, statement: Statement, payment_reference: str = "") -> Statement:
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    if statement.status == Statement.Status.PAID:
+        raise ValidationError(_("This statement is already marked paid."))
+    statement.status, statement.paid_at, statement.paid_by = (
+        Statement.Status.PAID, timezone.now(), actor,
+    )
+    statement.payment_reference = payment_reference[:80]
+    statement.save(update_fields=["status", "paid_at", "paid_by", "payment_reference"])
+    audit_record(actor=actor, kind="change", action="statement.paid", target=statement,
+                 organisation_id=statement.vendor_id, fields=["status", "payment_reference"])
+    return statement
+
+
+@transaction.atomic
+def vendor_contract_set(
+    *, actor: Any, vendor: Organisation, categories: Iterable[str], active: bool = True,
+    signed_on: dt.date | None = None,
+) -> VendorContract:
+    categories = sorted(set(categories))
+    unknown = [c for c in categories if c not in Category.values]
+    if vendor.kind != Organisation.Kind.VENDOR or unknown:
+        raise ValidationError(_("A contract is for a vendor and known categories."))
+    contract, _created = VendorContract.objects.update_or_create(
+        vendor=vendor, defaults={"categories": categories, "active": active, "signed_on": signed_on}
+    )
+    audit_record(actor=actor, kind="change", action="vendor_contract.set", target=contract,
+                 organisation_id=vendor.pk, fields=["categories", "active"])
+    return contract
