@@ -1,0 +1,172 @@
+"""Offline batches: raw items from a phone (or Kobo) resolved in the caller's scope, then recorded.
+
+Every item names things by code (type, person, household, commune) so a phone never
+holds a database id or a name it does not need. Resolution is done for the whole
+batch in a handful of queries; an item that names something unknown or outside the
+caller's scope is reported as invalid and the rest of the batch goes on. Nothing is
+dropped: the answer has one entry per item sent, in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from himaya.accounts.scopes import scope_for
+from himaya.assistance.models import AssistanceType, Delivery
+from himaya.assistance.queries import distributions_visible_to, warehouses_visible_to
+from himaya.assistance.services import DeliveryData, Outcome, deliveries_record
+from himaya.organisations.models import Organisation
+from himaya.organisations.queries import programmes_visible_to
+from himaya.reference.models import Commune
+from himaya.registry import codes
+from himaya.registry.queries import households_visible_to, people_visible_to
+
+MAX_BATCH = 5000
+FIELDS = {"uuid", "type", "person", "household", "quantity", "value", "delivered_on", "commune", "site",
+          "distribution", "warehouse", "programme", "override_reason"}
+
+
+class BatchError(ValueError):
+    """The envelope itself is unusable (not a list, too long): nothing is recorded."""
+
+
+def _decimal(raw: Any, name: str, errors: list[str]) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        errors.append(_("%(field)s is not a number.") % {"field": name})
+        return None
+    if not value.is_finite() or value < 0 or value > Decimal("1e9"):
+        errors.append(_("%(field)s is out of range.") % {"field": name})
+        return None
+    return value
+
+
+def resolve(user: Any, raw_items: list[Any]) -> list[tuple[DeliveryData | None, list[str], str]]:
+    """Each raw item as (data, errors, client uuid text); data is None when errors."""
+    if not isinstance(raw_items, list):
+        raise BatchError(_("Send a list of deliveries under “deliveries”."))
+    if len(raw_items) > MAX_BATCH:
+        raise BatchError(_("At most %(n)s deliveries per batch.") % {"n": MAX_BATCH})
+    dicts = [item if isinstance(item, dict) else {} for item in raw_items]
+    person_codes = {codes.normalise(str(d.get("person") or "")) for d in dicts} - {""}
+    household_codes = {codes.normalise(str(d.get("household") or "")) for d in dicts} - {""}
+    people = {p.code: p for p in people_visible_to(user).filter(code__in=person_codes)}
+    households = {h.code: h for h in households_visible_to(user).filter(code__in=household_codes)
+                  .select_related("organisation")}
+    types = {t.code: t for t in AssistanceType.objects.filter(active=True)}
+    communes = {c.code: c for c in Commune.objects.filter(code__in={str(d.get("commune")) for d in dicts
+                                                                    if d.get("commune")})}
+    programmes = {p.code: p for p in programmes_visible_to(user)}
+    distribution_ids = {d.get("distribution") for d in dicts if isinstance(d.get("distribution"), int)}
+    distributions = {x.pk: x for x in distributions_visible_to(user).filter(pk__in=distribution_ids)}
+    warehouse_ids = {d.get("warehouse") for d in dicts if isinstance(d.get("warehouse"), int)}
+    warehouses = {w.pk: w for w in warehouses_visible_to(user).filter(pk__in=warehouse_ids)}
+    default_programme = next(iter(programmes.values())) if len(programmes) == 1 else None
+    today = timezone.localdate()
+
+    resolved: list[tuple[DeliveryData | None, list[str], str]] = []
+    for raw, item in zip(raw_items, dicts, strict=True):
+        errors: list[str] = []
+        if not isinstance(raw, dict):
+            resolved.append((None, [_("Each delivery must be an object.")], ""))
+            continue
+        unknown = sorted(set(item) - FIELDS)
+        if unknown:
+            errors.append(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)})
+        key_text = str(item.get("uuid") or "")
+        try:
+            key = uuid.UUID(key_text)
+        except ValueError:
+            key = None
+            errors.append(_("Each delivery needs a client id (uuid)."))
+        kind = types.get(str(item.get("type") or ""))
+        if kind is None:
+            errors.append(_("Unknown assistance type."))
+        person = household = None
+        if item.get("person") and item.get("household"):
+            errors.append(_("Give a person or a household, not both."))
+        elif item.get("person"):
+            person = people.get(codes.normalise(str(item["person"])))
+            if person is None:
+                errors.append(_("Unknown person code."))
+        elif item.get("household"):
+            household = households.get(codes.normalise(str(item["household"])))
+            if household is None:
+                errors.append(_("Unknown household code."))
+        else:
+            errors.append(_("Give the person or the household who received it."))
+        try:
+            delivered_on = dt.date.fromisoformat(str(item.get("delivered_on") or ""))
+        except ValueError:
+            delivered_on = None
+            errors.append(_("The date must be given as YYYY-MM-DD."))
+        if delivered_on and delivered_on > today + dt.timedelta(days=1):
+            errors.append(_("The date is in the future."))
+        quantity = _decimal(item.get("quantity", 1), _("quantity"), errors)
+        if quantity is not None and quantity == 0:
+            errors.append(_("The quantity must be more than zero."))
+        value = _decimal(item.get("value"), _("value"), errors)
+        programme = programmes.get(str(item["programme"])) if item.get("programme") else default_programme
+        if programme is None:
+            errors.append(_("Unknown programme."))
+        commune = communes.get(str(item.get("commune"))) if item.get("commune") else None
+        if item.get("commune") and commune is None:
+            errors.append(_("Unknown commune code."))
+        distribution = distributions.get(item["distribution"]) if item.get("distribution") else None
+        if item.get("distribution") and distribution is None:
+            errors.append(_("Unknown distribution."))
+        warehouse = warehouses.get(item["warehouse"]) if item.get("warehouse") else None
+        if item.get("warehouse") and warehouse is None:
+            errors.append(_("Unknown warehouse."))
+        site = str(item.get("site") or "")[:160]
+        if errors or kind is None or delivered_on is None or programme is None:
+            resolved.append((None, errors, key_text))
+            continue
+        resolved.append((DeliveryData(
+            programme=programme, assistance_type=kind, delivered_on=delivered_on, person=person,
+            household=household, quantity=quantity or Decimal(1), value=value, commune=commune, site=site,
+            distribution=distribution, warehouse=warehouse, client_uuid=key,
+            override_reason=str(item.get("override_reason") or "")[:1000],
+        ), [], key_text))
+    return resolved
+
+
+def sync_batch(*, actor: Any, raw_items: list[Any], source: str = Delivery.Source.SYNC) -> list[Outcome]:
+    """Resolve and record a batch; one outcome per item sent, in the order sent."""
+    scope = scope_for(actor)
+    organisation = Organisation.objects.get(pk=scope.organisation_id)
+    resolved = resolve(actor, raw_items)
+    valid = [(index, data) for index, (data, _errors, _key) in enumerate(resolved) if data is not None]
+    recorded = deliveries_record(actor=actor, organisation=organisation, items=[d for _i, d in valid],
+                                 source=source)
+    outcomes: list[Outcome] = []
+    by_index = {index: outcome for (index, _d), outcome in zip(valid, recorded, strict=True)}
+    for index, (data, errors, key) in enumerate(resolved):
+        if data is None:
+            outcomes.append(Outcome(index, key, "invalid", 400, errors=errors))
+        else:
+            outcome = by_index[index]
+            outcome.index = index
+            outcomes.append(outcome)
+    return outcomes
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    answer: dict[str, Any] = {"index": outcome.index, "uuid": outcome.client_uuid, "status": outcome.status,
+                              "http": outcome.http}
+    if outcome.delivery is not None:
+        answer["id"] = outcome.delivery.pk
+    if outcome.errors:
+        answer["errors"] = outcome.errors
+    if outcome.rules:
+        answer["rules"] = outcome.rules
+    return answer
