@@ -174,11 +174,15 @@ class Generator:
         # names (parents rarely repeat one), except a child named after a parent.
         children_left = size - len(members) if REFERENCE_YEAR - head_year >= 20 else 0
         used = {head.given[0]}
+        named_after = False
+        year = rng.randint(head_year + 18, min(REFERENCE_YEAR, head_year + 32))
         while children_left > 0:
-            year = rng.randint(head_year + 18, min(REFERENCE_YEAR, head_year + 45))
+            # Siblings are born a year or more apart (twins aside).
+            year = min(REFERENCE_YEAR, year + rng.choice((1, 2, 2, 3, 3, 4)))
             birth = self._birth(year)
             sex = rng.choice("MF")
-            if rng.random() < NAMED_AFTER_PARENT and sex == head_sex:
+            if rng.random() < NAMED_AFTER_PARENT and sex == head_sex and not named_after:
+                named_after = True
                 given = list(head.given)
             else:
                 given = self._fresh_given(origin, sex, used)

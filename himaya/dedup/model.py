@@ -78,7 +78,40 @@ _FAMILY_AGREES = (
     "(l.family_first = r.family_first OR l.skel_family = r.skel_family "
     f"OR {_jw('family', 0.9)})"
 )
+# Could the two given names belong to one person? Used to tell a duplicate from
+# a relative: in a household, a shared phone, family name and even birth date
+# (twins) are common, but siblings' given names differ.
+# Two different names that are both in the equivalents table are known to be
+# different names, even with one skeleton (Mohamed and Mahmoud are both "mhmd").
+SKELETON_GIVEN = (
+    "(l.skel_given = r.skel_given "
+    "AND NOT (l.given_known AND r.given_known AND l.given_first <> r.given_first))"
+)
+GIVEN_COMPATIBLE = (
+    "(l.given_first IS NULL OR r.given_first IS NULL OR l.given_first = r.given_first "
+    f"OR {SKELETON_GIVEN} OR list_has_any(l.given_parts, r.given_parts) "
+    f"OR {_jw('given', 0.88)} "
+    "OR l.given_first = r.family_first OR l.family_first = r.given_first)"
+)
 
+
+def _fixed(sql: str, label: str, m: float, u: float) -> dict[str, Any]:
+    """A level whose m and u are set, not trained (see the module notes below)."""
+    return _level(sql, label, m, u, fix_m_probability=True, fix_u_probability=True)
+
+
+def _prior(sql: str, label: str, m: float, u: float, **extra: Any) -> dict[str, Any]:
+    """A level with a prior m (see NAME_COMPARISON)."""
+    return _level(sql, label, m, u, **extra)
+
+
+# Name m probabilities are priors, not trained by EM. The only blockings that
+# leave names free to learn are phone and birth date, and those bring whole
+# households: EM then learns "same family, other given name" (siblings, twins)
+# as what a duplicate looks like. The priors say how a second registration of
+# one person spells the name (share of duplicates at each level), from the
+# field's experience as encoded in the benchmark's error model; u (chance
+# agreement) is still estimated from the data.
 NAME_COMPARISON: dict[str, Any] = {
     "output_column_name": "name",
     "comparison_description": "Given and family names, in either order",
@@ -87,25 +120,26 @@ NAME_COMPARISON: dict[str, Any] = {
         # The same canonical parts, whatever the order or the split between
         # given and family: Diallo Mamadou = Mamadou Diallo = Mamadou | Diallo.
         # Term frequencies make "mamadou diallo" count for less than a rare name.
-        _level("l.name_key = r.name_key", "same parts", 0.55, 0.0005,
+        _prior("l.name_key = r.name_key", "same parts", 0.50, 0.0005,
                tf_adjustment_column="name_key", tf_adjustment_weight=1.0),
-        _level(_either_order("l.given_first = r.given_first AND l.family_first = r.family_first"),
-               "same first given and family part", 0.12, 0.0003),
-        _level(_either_order("l.skel_given = r.skel_given AND l.skel_family = r.skel_family"),
-               "same skeletons", 0.1, 0.0005),
-        _level(_either_order(f"{_jw('given', 0.88)} AND {_jw('family', 0.88)}"),
-               "both names close", 0.1, 0.001),
-        _level("list_has_all(l.name_parts, r.name_parts) "
+        _prior(_either_order("l.given_first = r.given_first AND l.family_first = r.family_first"),
+               "same first given and family part", 0.10, 0.0003),
+        _prior(f"{SKELETON_GIVEN} AND l.skel_family = r.skel_family "
+               "OR l.skel_given = r.skel_family AND l.skel_family = r.skel_given",
+               "same skeletons", 0.12, 0.0005),
+        _prior(_either_order(f"{_jw('given', 0.88)} AND {_jw('family', 0.88)}"),
+               "both names close", 0.10, 0.001),
+        _prior("list_has_all(l.name_parts, r.name_parts) "
                "OR list_has_all(r.name_parts, l.name_parts)",
-               "one name contains the other", 0.05, 0.002),
-        _level(f"{_FAMILY_AGREES} AND (list_contains(l.given_related, r.given_first) "
+               "one name contains the other", 0.06, 0.002),
+        _prior(f"{_FAMILY_AGREES} AND (list_contains(l.given_related, r.given_first) "
                "OR list_contains(r.given_related, l.given_first))",
                "family agrees, related given names", 0.01, 0.0005),
-        _level(f"{_FAMILY_AGREES} AND {_jw('given', 0.8)}",
+        _prior(f"{_FAMILY_AGREES} AND {_jw('given', 0.85)}",
                "family agrees, given names somewhat close", 0.03, 0.002),
-        _level(_FAMILY_AGREES, "family agrees, given differs", 0.02, 0.02),
-        _level("l.given_first = r.given_first", "given agrees, family differs", 0.01, 0.02),
-        _else(0.02, 0.95),
+        _prior(_FAMILY_AGREES, "family agrees, given differs", 0.02, 0.02),
+        _prior("l.given_first = r.given_first", "given agrees, family differs", 0.02, 0.02),
+        _prior("ELSE", "else", 0.03, 0.95),
     ],
 }
 
@@ -115,6 +149,10 @@ BIRTH_COMPARISON: dict[str, Any] = {
     "comparison_description": "Birth date at its precision",
     "comparison_levels": [
         _null("l.birth_year IS NULL OR r.birth_year IS NULL"),
+        # Twins share a birthday and a family name: a shared date with given
+        # names that cannot be one person's is no evidence either way.
+        _fixed(f"{_BOTH_DAY} AND l.birth_iso = r.birth_iso AND NOT {GIVEN_COMPATIBLE}",
+               "same day, other given name (twins?)", 0.001, 0.001),
         _level(f"{_BOTH_DAY} AND l.birth_iso = r.birth_iso", "same day", 0.45, 0.0001),
         _level(f"{_BOTH_DAY} AND l.birth_year = r.birth_year "
                "AND l.birth_month = r.birth_day AND l.birth_day = r.birth_month",
@@ -125,7 +163,26 @@ BIRTH_COMPARISON: dict[str, Any] = {
         _level("l.birth_year = r.birth_year", "same year, other day", 0.04, 0.025),
         _level("abs(l.birth_year - r.birth_year) = 1", "one year apart", 0.1, 0.05),
         _level("abs(l.birth_year - r.birth_year) <= 5", "2 to 5 years apart", 0.05, 0.2),
-        _else(0.03, 0.7),
+        _level("abs(l.birth_year - r.birth_year) < 15", "6 to 14 years apart", 0.01, 0.3),
+        # A generation apart: parent and child, often with the same name. A
+        # registration error this large is rarer than the pair being relatives.
+        _fixed("ELSE", "a generation apart", 0.002, 0.5),
+    ],
+}
+
+PHONE_COMPARISON: dict[str, Any] = {
+    "output_column_name": "phone",
+    "comparison_description": "Phone (E.164)",
+    "comparison_levels": [
+        _null("l.phone IS NULL OR r.phone IS NULL"),
+        # A household shares one phone: with given names that cannot be one
+        # person's, a shared phone says "relative", not "same person".
+        _fixed(f"l.phone = r.phone AND NOT {GIVEN_COMPATIBLE}",
+               "same phone, other given name (household?)", 0.01, 0.01),
+        # Term frequencies still lower a phone that many records share.
+        _level("l.phone = r.phone", "same phone", 0.5, 0.0005,
+               tf_adjustment_column="phone", tf_adjustment_weight=1.0),
+        _else(0.5, 0.9995),
     ],
 }
 
@@ -175,8 +232,7 @@ def comparisons() -> list[dict[str, Any]]:
     return [_splink_columns(c) for c in (
         NAME_COMPARISON,
         BIRTH_COMPARISON,
-        # A phone shared by a household is weak evidence: term frequencies see it.
-        _exact("phone", 0.5, 0.0005, tf=True, description="Phone (E.164)"),
+        PHONE_COMPARISON,
         DOCUMENT_COMPARISON,
         _exact("sex", 0.98, 0.5, description="Sex"),
         _exact("nationality", 0.95, 0.3, description="Nationality"),
@@ -322,19 +378,22 @@ def train(
     started = time.perf_counter()
     linker.training.estimate_probability_two_random_records_match(
         ["l.name_key = r.name_key AND l.birth_iso = r.birth_iso", "l.document = r.document"],
-        recall=0.5,
+        recall=0.3,
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_u, seed=seed)
     if progress:
         progress("u estimated")
     # Each EM blocking rule must let through mostly true matches while leaving
-    # some comparisons free to learn. Blocking on a phone alone does not: a
-    # shared household phone brings siblings, and EM then learns "same family,
-    # different given name" as a match pattern. Phone + birth year learns names;
-    # same names + phone learns birth dates and the rest.
+    # some comparisons free to learn. A shared document number does, and it is
+    # the only such rule that households do not pollute: blocking on a phone or
+    # a birth date brings siblings and twins, and EM then learns "same family,
+    # other given name" as what a duplicate looks like. So names learn only
+    # from document pairs (their priors stay when there are too few), and the
+    # other comparisons also learn from same-name-and-phone pairs.
     for rule in (
-        "l.phone = r.phone AND l.birth_year = r.birth_year",
-        "l.name_pair = r.name_pair AND l.phone = r.phone",
+        "l.document = r.document",
+        "l.given_first = r.given_first AND l.family_first = r.family_first "
+        "AND l.phone = r.phone",
         "l.given_first = r.given_first AND l.family_first = r.family_first "
         "AND l.birth_year = r.birth_year",
     ):

@@ -154,12 +154,14 @@ def skeleton(part: str) -> str:
     # A final h after a vowel is a spelling of teh marbuta or a silent ending
     # (Fatimah, Aichah); an h after a consonant was handled by the digraphs.
     key = re.sub(r"(?<=[aeiouy])h$", "", key)
-    key = _VOWELS.sub("", key)
+    # Doubled letters are one sound (Mohammed = Mohamed) but a consonant repeated
+    # across a vowel is not (Mamadou keeps "mmd", apart from Modou's "md").
     key = re.sub(r"(.)\1+", r"\1", key)
+    key = _VOWELS.sub("", key)
     return key or part[:1]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Equivalents:
     """The table of known equivalent names: part → group, group → related groups."""
 
@@ -219,6 +221,7 @@ class NormalisedName:
     """One name field (given or family) ready for comparison."""
 
     parts: tuple[str, ...]  # canonical parts, in written order
+    known: bool  # the first part is in the equivalents table
     skeletons: tuple[str, ...]
     related: tuple[str, ...]  # groups weakly linked to any part (Mamadou ~ Mohamed)
 
@@ -237,7 +240,13 @@ def normalise(text: str) -> NormalisedName:
     table = default_equivalents()
     parts = tuple(canonical_part(p, table) for p in tokens(text))
     related = tuple(sorted({r for p in parts for r in table.related.get(p, ())}))
-    return NormalisedName(parts, tuple(skeleton(p) for p in parts), related)
+    known = bool(parts) and parts[0] in _groups(table)
+    return NormalisedName(parts, known, tuple(skeleton(p) for p in parts), related)
+
+
+@cache
+def _groups(table: Equivalents) -> frozenset[str]:
+    return frozenset(table.group_of.values())
 
 
 def same_person_name(given_a: str, family_a: str, given_b: str, family_b: str) -> bool:
