@@ -2,9 +2,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from himaya.accounts.access import public
+from himaya.environment import env_list
+from himaya.organisations.models import Programme
 from himaya.portal.models import Page
 from himaya.portal.queries import published_articles
 from himaya.reference.models import Region, SniaProgramme, ThematicAxis
+from himaya.reporting.dashboard import dashboard_context
+
+# News articles that present the results (the closing event): they show the dashboard's
+# headline figures, counted live, under their text.
+RESULTS_ARTICLES = env_list("HIMAYA_RESULTS_ARTICLES", ["cloture-nationale-rdpp-maroc"])
 
 
 def _page(section: str) -> Page | None:
@@ -47,7 +54,12 @@ def data(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/data.html",
-        {"page": _page(Page.Section.DATA), "regions": Region.objects.all()},
+        {
+            "page": _page(Page.Section.DATA),
+            "regions": Region.objects.all(),
+            "programmes": Programme.objects.order_by("-start"),
+            **dashboard_context(),
+        },
     )
 
 
@@ -59,4 +71,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
 @public
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(published_articles(), slug=slug)
-    return render(request, "portal/article_detail.html", {"article": article})
+    context = {"article": article}
+    if article.slug in RESULTS_ARTICLES:
+        context.update(dashboard_context())
+    return render(request, "portal/article_detail.html", context)

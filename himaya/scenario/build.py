@@ -21,6 +21,7 @@ LAYERS = [
     ("association capacity, roadmaps, trainings and events", "himaya.scenario.capacity"),
     ("assistance 2019–2022: distributions, deliveries, stock, referrals", "himaya.scenario.assistance"),
     ("food vouchers, vendors' redemptions and statements", "himaya.scenario.vouchers"),
+    ("results framework: outcomes, outputs, indicators, targets", "himaya.scenario.results"),
 ]
 for _label, _module in LAYERS:
     try:

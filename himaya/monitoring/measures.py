@@ -1,0 +1,423 @@
+"""Indicator definitions, interpreted: each `kind` is one measure function over the records.
+
+A definition is data an M&E officer edits (`{"kind": "deliveries", "types": ["food-kit"]}`);
+this module is the only place that knows how each kind is counted, and it reads the apps
+below (assistance, vouchers, capacity, registry) through their query functions where they
+exist and their models otherwise. Every measure returns a table keyed by the requested
+dimensions: `{(): n}` with no dimension, `{("female", "18-59"): n, ...}` with two.
+
+The figures here are *unprotected*: the mission's own pages show them as they are, and
+everything that goes to outsiders passes them through `himaya.disclosure` first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from himaya.organisations.models import Organisation, Programme
+
+Number = int | Decimal
+Table = dict[tuple[str, ...], Number]
+
+UNKNOWN = "unknown"
+# The age groups of the results framework (the donor's customary bands).
+AGE_GROUPS = (("0-17", 0, 17), ("18-24", 18, 24), ("25-59", 25, 59), ("60+", 60, 200))
+
+
+class DefinitionError(ValueError):
+    """A definition that cannot be computed; the message is translated for the editor."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a measure is computed over: a programme (or all) and an inclusive date range."""
+
+    programme: Programme | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: Any
+    # Parameters the definition may carry besides "kind", and the dimensions it can split by.
+    parameters: frozenset[str]
+    dimensions: tuple[str, ...]
+    function: Callable[[Window, dict[str, Any], Sequence[str]], Table]
+    # Whether summing per-period values gives the whole-programme value (counts do; distinct
+    # people do not: one person reached in two years is one person).
+    additive: bool = True
+
+
+# --- Deliveries (assistance) ---------------------------------------------------------------
+
+
+def _deliveries(window: Window, params: dict[str, Any]) -> QuerySet:
+    from himaya.assistance.models import Delivery
+
+    qs = Delivery.objects.all()
+    if window.programme is not None:
+        qs = qs.filter(programme=window.programme)
+    if window.start is not None:
+        qs = qs.filter(delivered_on__gte=window.start)
+    if window.end is not None:
+        qs = qs.filter(delivered_on__lte=window.end)
+    if params.get("types"):
+        qs = qs.filter(assistance_type__code__in=params["types"])
+    if params.get("categories"):
+        qs = qs.filter(assistance_type__category__in=params["categories"])
+    if params.get("modalities"):
+        qs = qs.filter(assistance_type__modality__in=params["modalities"])
+    return qs
+
+
+def _age_group(age: Any) -> Case:
+    return Case(
+        *[When(**{f"{age}__gte": low, f"{age}__lte": high}, then=Value(label))
+          for label, low, high in AGE_GROUPS],
+        default=Value(UNKNOWN), output_field=CharField(),
+    )
+
+
+def _delivery_dimensions(qs: QuerySet, by: Sequence[str]) -> tuple[QuerySet, list[str]]:
+    """Annotate each requested dimension as `dim_<name>`; a household delivery has no one
+    person, so its sex and age count as unknown (the people measures split by member)."""
+    expressions: dict[str, Any] = {
+        "sex": Coalesce(F("person__sex"), Value(UNKNOWN)),
+        "nationality": Coalesce(F("person__nationality__alpha3"), Value(UNKNOWN)),
+        # Where it was delivered, else where the association works.
+        "region": Coalesce(F("commune__region__code"), F("organisation__region__code"),
+                           Value(UNKNOWN)),
+        "partner": F("organisation__code"),
+        # Sensitive criteria (violence, trafficking) are never a published category (P6).
+        "vulnerability": Case(
+            When(person__vulnerabilities__sensitive=False,
+                 then=F("person__vulnerabilities__code")),
+            default=Value("none"), output_field=CharField(),
+        ),
+        "year": ExtractYear("delivered_on"),
+        "type": F("assistance_type__code"),
+        "category": F("assistance_type__category"),
+    }
+    if "age_group" in by:
+        qs = qs.annotate(dim_age=Case(
+            When(person__birth_year__isnull=False,
+                 then=ExtractYear("delivered_on") - F("person__birth_year")),
+            default=Value(None), output_field=IntegerField(),
+        ))
+        expressions["age_group"] = _age_group("dim_age")
+    names = [f"dim_{name}" for name in by]
+    qs = qs.annotate(**{f"dim_{name}": expressions[name] for name in by})
+    return qs, names
+
+
+def _grouped(qs: QuerySet, names: list[str], aggregate: Any) -> Table:
+    if not names:
+        value = qs.aggregate(n=aggregate)["n"]
+        return {(): value or 0}
+    table: Table = {}
+    for row in qs.values(*names).annotate(n=aggregate).order_by():
+        key = tuple(str(row[name]) for name in names)
+        table[key] = table.get(key, 0) + (row["n"] or 0)
+    return table
+
+
+def deliveries(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    qs, names = _delivery_dimensions(_deliveries(window, params), by)
+    aggregate = Count("pk", distinct=True) if "vulnerability" in by else Count("pk")
+    return _grouped(qs, names, aggregate)
+
+
+def value_delivered(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    qs, names = _delivery_dimensions(_deliveries(window, params), by)
+    return _grouped(qs, names, Sum("value"))
+
+
+def regions_covered(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    qs, names = _delivery_dimensions(_deliveries(window, params), ["region"])
+    codes = {code for code in qs.values_list(names[0], flat=True).distinct() if code != UNKNOWN}
+    return {(): len(codes)}
+
+
+# --- People and households reached (registry) ----------------------------------------------
+
+
+def people_reached_queryset(window: Window, params: dict[str, Any]) -> QuerySet:
+    """People who received something themselves, or whose household did."""
+    from himaya.registry.models import Person
+
+    qs = _deliveries(window, params)
+    return Person.objects.filter(
+        Q(pk__in=qs.filter(person__isnull=False).values("person_id"))
+        | Q(membership__household_id__in=qs.filter(household__isnull=False).values("household_id"))
+    )
+
+
+def _person_dimensions(qs: QuerySet, by: Sequence[str], year: int) -> tuple[QuerySet, list[str]]:
+    expressions: dict[str, Any] = {
+        "sex": F("sex"),
+        "nationality": Coalesce(F("nationality__alpha3"), Value(UNKNOWN)),
+        "region": Coalesce(F("region__code"), F("organisation__region__code"), Value(UNKNOWN)),
+        "partner": F("organisation__code"),
+        "vulnerability": Case(
+            When(vulnerabilities__sensitive=False, then=F("vulnerabilities__code")),
+            default=Value("none"), output_field=CharField(),
+        ),
+    }
+    if "age_group" in by:
+        # Age at the end of the window: a person counts once, in one group.
+        qs = qs.annotate(dim_age=Value(year) - F("birth_year"))
+        expressions["age_group"] = _age_group("dim_age")
+    names = [f"dim_{name}" for name in by]
+    return qs.annotate(**{f"dim_{name}": expressions[name] for name in by}), names
+
+
+def distinct_people(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    year = (window.end or dt.date.today()).year  # noqa: DTZ011 - a calendar year, no time
+    qs, names = _person_dimensions(people_reached_queryset(window, params), by, year)
+    return _grouped(qs, names, Count("pk", distinct=True))
+
+
+def distinct_households(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    from himaya.registry.models import Household
+
+    qs = _deliveries(window, params)
+    households = Household.objects.filter(
+        Q(pk__in=qs.filter(household__isnull=False).values("household_id"))
+        | Q(members__person_id__in=qs.filter(person__isnull=False).values("person_id"))
+    )
+    names = []
+    if "partner" in by:
+        households = households.annotate(dim_partner=F("organisation__code"))
+        names = ["dim_partner"]
+    return _grouped(households, names, Count("pk", distinct=True))
+
+
+# --- Vouchers ------------------------------------------------------------------------------
+
+
+def _vouchers(window: Window) -> QuerySet:
+    from himaya.vouchers.models import Voucher
+
+    qs = Voucher.objects.all()
+    if window.programme is not None:
+        # Vouchers carry no programme: those of the programme's partners, within its dates.
+        qs = qs.filter(partner__agreements__programme=window.programme).distinct()
+    return qs
+
+
+def value_redeemed(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    from himaya.vouchers.models import Redemption
+
+    qs = Redemption.objects.filter(voucher__in=_vouchers(window).values("pk"))
+    if window.start is not None:
+        qs = qs.filter(at__date__gte=window.start)
+    if window.end is not None:
+        qs = qs.filter(at__date__lte=window.end)
+    names = []
+    if by:
+        mapping = {"partner": F("voucher__partner__code"),
+                   "region": Coalesce(F("voucher__partner__region__code"), Value(UNKNOWN))}
+        qs = qs.annotate(**{f"dim_{name}": mapping[name] for name in by})
+        names = [f"dim_{name}" for name in by]
+    return _grouped(qs, names, Sum("amount"))
+
+
+def value_issued(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    qs = _vouchers(window)
+    if window.start is not None:
+        qs = qs.filter(issued_at__date__gte=window.start)
+    if window.end is not None:
+        qs = qs.filter(issued_at__date__lte=window.end)
+    names = []
+    if by:
+        mapping = {"partner": F("partner__code"),
+                   "region": Coalesce(F("partner__region__code"), Value(UNKNOWN))}
+        qs = qs.annotate(**{f"dim_{name}": mapping[name] for name in by})
+        names = [f"dim_{name}" for name in by]
+    return _grouped(qs, names, Sum("value"))
+
+
+# --- Partner capacity ----------------------------------------------------------------------
+
+
+def _organisation_table(organisations: QuerySet[Organisation], by: Sequence[str]) -> Table:
+    counter: Counter[tuple[str, ...]] = Counter()
+    for code, region in organisations.values_list("code", "region__code"):
+        values = {"partner": code, "region": region or UNKNOWN}
+        counter[tuple(values[name] for name in by)] += 1
+    return dict(counter) if by else {(): sum(counter.values())}
+
+
+def associations_validated_roadmap(window: Window, params: dict[str, Any],
+                                   by: Sequence[str]) -> Table:
+    from himaya.capacity.queries import associations_with_validated_roadmap
+
+    organisations = associations_with_validated_roadmap(
+        programme=window.programme, start=window.start, end=window.end
+    )
+    return _organisation_table(organisations, by)
+
+
+def associations_accompanied(window: Window, params: dict[str, Any],
+                             by: Sequence[str]) -> Table:
+    """Associations with a roadmap or an accompaniment session under the programme."""
+    from himaya.capacity.models import Roadmap, Session
+
+    roadmaps = Roadmap.objects.all()
+    sessions = Session.objects.all()
+    if window.programme is not None:
+        roadmaps = roadmaps.filter(programme=window.programme)
+        sessions = sessions.filter(programme=window.programme)
+    if window.end is not None:
+        roadmaps = roadmaps.filter(start__lte=window.end)
+        sessions = sessions.filter(held_on__lte=window.end)
+    if window.start is not None:
+        roadmaps = roadmaps.filter(end__gte=window.start)
+        sessions = sessions.filter(held_on__gte=window.start)
+    organisations = Organisation.objects.filter(
+        Q(pk__in=roadmaps.values("organisation_id")) | Q(pk__in=sessions.values("organisation_id"))
+    )
+    return _organisation_table(organisations, by)
+
+
+def actions_completed(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    from himaya.capacity.queries import actions_completed as completed
+
+    qs = completed(programme=window.programme, start=window.start, end=window.end)
+    names = []
+    if by:
+        mapping = {"partner": F("objective__roadmap__organisation__code"),
+                   "region": Coalesce(F("objective__roadmap__organisation__region__code"),
+                                      Value(UNKNOWN))}
+        qs = qs.annotate(**{f"dim_{name}": mapping[name] for name in by})
+        names = [f"dim_{name}" for name in by]
+    return _grouped(qs, names, Count("pk"))
+
+
+# The capacity app codes sex f/m; the framework speaks the registry's words.
+CAPACITY_SEX = {"f": "female", "m": "male"}
+
+
+def people_trained(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    from himaya.capacity.queries import people_trained as trained
+
+    cells = trained(programme=window.programme, start=window.start, end=window.end)
+    counter: Counter[tuple[str, ...]] = Counter()
+    for (sex, age_group), count in cells.items():
+        values = {"sex": CAPACITY_SEX.get(sex, sex), "age_group": age_group}
+        counter[tuple(values[name] for name in by)] += count
+    return dict(counter) if by else {(): sum(counter.values())}
+
+
+_DELIVERY_PARAMS = frozenset({"types", "categories", "modalities"})
+_DELIVERY_DIMS = ("sex", "age_group", "nationality", "region", "partner", "vulnerability")
+
+KINDS: dict[str, Kind] = {
+    kind.code: kind
+    for kind in (
+        Kind("deliveries", gettext_lazy("count of deliveries"), _DELIVERY_PARAMS,
+             _DELIVERY_DIMS, deliveries),
+        Kind("distinct_people", gettext_lazy("distinct people reached"), _DELIVERY_PARAMS,
+             _DELIVERY_DIMS, distinct_people, additive=False),
+        Kind("distinct_households", gettext_lazy("distinct households reached"),
+             _DELIVERY_PARAMS, ("partner",), distinct_households, additive=False),
+        Kind("value_delivered", gettext_lazy("value delivered (MAD)"), _DELIVERY_PARAMS,
+             _DELIVERY_DIMS, value_delivered),
+        Kind("value_issued", gettext_lazy("voucher value issued (MAD)"), frozenset(),
+             ("region", "partner"), value_issued),
+        Kind("value_redeemed", gettext_lazy("voucher value redeemed (MAD)"), frozenset(),
+             ("region", "partner"), value_redeemed),
+        Kind("associations_validated_roadmap",
+             gettext_lazy("associations with a validated roadmap"), frozenset(),
+             ("region", "partner"), associations_validated_roadmap, additive=False),
+        Kind("associations_accompanied", gettext_lazy("associations accompanied"),
+             frozenset(), ("region", "partner"), associations_accompanied, additive=False),
+        Kind("actions_completed", gettext_lazy("roadmap actions completed"), frozenset(),
+             ("region", "partner"), actions_completed),
+        Kind("regions_covered", gettext_lazy("regions covered"), _DELIVERY_PARAMS, (),
+             regions_covered, additive=False),
+        Kind("people_trained", gettext_lazy("people trained"), frozenset(),
+             ("sex", "age_group"), people_trained),
+    )
+}
+
+
+def validate_definition(definition: Any) -> dict[str, Any]:
+    """The definition, cleaned; a DefinitionError with a translated message if it is wrong."""
+    if not isinstance(definition, dict):
+        raise DefinitionError(_("A definition is an object with a “kind”."))
+    code = definition.get("kind")
+    kind = KINDS.get(code) if isinstance(code, str) else None
+    if kind is None:
+        raise DefinitionError(
+            _("Unknown kind %(kind)s. Choose one of: %(kinds)s.")
+            % {"kind": code, "kinds": ", ".join(sorted(KINDS))}
+        )
+    extra = set(definition) - {"kind"} - kind.parameters
+    if extra:
+        raise DefinitionError(
+            _("The kind %(kind)s takes no parameter %(names)s.")
+            % {"kind": code, "names": ", ".join(sorted(extra))}
+        )
+    for name in kind.parameters & set(definition):
+        value = definition[name]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise DefinitionError(
+                _("The parameter %(name)s must be a list of codes.") % {"name": name}
+            )
+    if "types" in definition:
+        from himaya.assistance.models import AssistanceType
+
+        known = set(AssistanceType.objects.filter(code__in=definition["types"])
+                    .values_list("code", flat=True))
+        missing = sorted(set(definition["types"]) - known)
+        if missing:
+            raise DefinitionError(
+                _("No assistance type has the code %(codes)s.") % {"codes": ", ".join(missing)}
+            )
+    return {"kind": code, **{k: definition[k] for k in sorted(kind.parameters & set(definition))}}
+
+
+def kind_of(definition: dict[str, Any]) -> Kind:
+    return KINDS[validate_definition(definition)["kind"]]
+
+
+def compute(definition: dict[str, Any], window: Window, by: Sequence[str] = ()) -> Table:
+    """The measure a definition names, over a window, split by the given dimensions."""
+    clean = validate_definition(definition)
+    kind = KINDS[clean["kind"]]
+    unsupported = [name for name in by if name not in kind.dimensions]
+    if unsupported:
+        raise DefinitionError(
+            _("%(kind)s cannot be broken down by %(names)s.")
+            % {"kind": kind.label, "names": ", ".join(unsupported)}
+        )
+    params = {k: v for k, v in clean.items() if k != "kind"}
+    return kind.function(window, params, list(by))
+
+
+def total(definition: dict[str, Any], window: Window) -> Number:
+    return compute(definition, window).get((), 0)

@@ -1,0 +1,155 @@
+"""The public headline figures: counted from the records, protected, cached.
+
+Each published measure is ONE two-way table (region × year) protected with
+`himaya.disclosure.protect`: the headline figure is that table's grand total, the
+per-region figures its row margins, the trend its column margins. Reading every figure
+from the margins of the same protected table is what stops two overlapping filters (a
+region, a year, or the total) from being subtracted to recover a hidden cell.
+
+Freshness: the figures are recomputed on demand and kept in the cache for
+PUBLIC_FIGURES_SECONDS (5 minutes by default); `computed_at` says when they were counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import CharField, Count, F, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, ExtractYear, Least
+from django.utils import timezone
+
+from himaya.disclosure import MEDICAL_THRESHOLD, STANDARD_THRESHOLD, protect
+from himaya.environment import env_int
+from himaya.monitoring import measures
+from himaya.organisations.models import Programme
+
+PUBLIC_FIGURES_SECONDS = env_int("HIMAYA_PUBLIC_FIGURES_SECONDS", 300)
+UNKNOWN = measures.UNKNOWN
+HEADLINE_KEYS = ("direct_assistances", "medical_assistances", "people_reached",
+                 "associations", "regions")
+# Which measures are medical breakdowns, published with the higher threshold (P18).
+THRESHOLDS = {
+    "direct_assistances": STANDARD_THRESHOLD,
+    "medical_assistances": MEDICAL_THRESHOLD,
+    "people_reached": STANDARD_THRESHOLD,
+}
+# Categories of the assistance catalogue counted as direct assistance (kits and vouchers).
+DIRECT_CATEGORIES = ["food", "hygiene", "non_food"]
+MEDICAL_CATEGORIES = ["medical"]
+
+Grid = dict[tuple[Hashable, Hashable], int]
+
+
+@dataclass(frozen=True)
+class RawCounts:
+    """What the records say, unprotected: never shown to anyone as is."""
+
+    tables: dict[str, Grid]  # measure → {(region code, year): n}
+    associations: int
+    regions: int
+
+
+def _region_expression() -> Any:
+    return Coalesce(F("commune__region__code"), F("organisation__region__code"), Value(UNKNOWN),
+                    output_field=CharField())
+
+
+def _delivery_grid(programme: Programme | None, categories: list[str]) -> Grid:
+    qs = measures._deliveries(measures.Window(programme), {"categories": categories})
+    rows = (qs.annotate(region_code=_region_expression(), year=ExtractYear("delivered_on"))
+            .values("region_code", "year").annotate(n=Count("pk")).order_by())
+    return {(row["region_code"], int(row["year"])): row["n"] for row in rows}
+
+
+def _people_grid(programme: Programme | None) -> Grid:
+    """People by their region and the year they were first reached: each person counts in
+    exactly one cell, so the grid's margins are the distinct totals."""
+    from himaya.assistance.models import Delivery
+    from himaya.registry.models import Person
+
+    deliveries = Delivery.objects.all()
+    if programme is not None:
+        deliveries = deliveries.filter(programme=programme)
+    own = (deliveries.filter(person=OuterRef("pk")).order_by().values("person")
+           .annotate(m=Min("delivered_on")).values("m")[:1])
+    household = (deliveries.filter(household__members__person=OuterRef("pk")).order_by()
+                 .values("household").annotate(m=Min("delivered_on")).values("m")[:1])
+    people = (
+        Person.objects.annotate(first_own=Subquery(own), first_household=Subquery(household))
+        .filter(Q(first_own__isnull=False) | Q(first_household__isnull=False))
+        # LEAST ignores NULLs on PostgreSQL but not on SQLite: coalesce both sides first.
+        .annotate(first=Least(Coalesce("first_own", "first_household"),
+                              Coalesce("first_household", "first_own")))
+        .annotate(region_code=Coalesce(F("region__code"), F("organisation__region__code"),
+                                       Value(UNKNOWN), output_field=CharField()),
+                  year=ExtractYear("first"))
+        .values("region_code", "year").annotate(n=Count("pk")).order_by()
+    )
+    return {(row["region_code"], int(row["year"])): row["n"] for row in people}
+
+
+def raw_counts(programme: Programme | None = None) -> RawCounts:
+    tables = {
+        "direct_assistances": _delivery_grid(programme, DIRECT_CATEGORIES),
+        "medical_assistances": _delivery_grid(programme, MEDICAL_CATEGORIES),
+        "people_reached": _people_grid(programme),
+    }
+    window = measures.Window(programme)
+    associations = int(measures.associations_accompanied(window, {}, []).get((), 0))
+    covered = {region for grid in tables.values() for (region, _year), n in grid.items()
+               if n and region != UNKNOWN}
+    return RawCounts(tables, associations, len(covered))
+
+
+def protect_figures(raw: RawCounts) -> dict[str, Any]:
+    """The publishable figures: every number read from a protected table (pure function)."""
+    regions = sorted({r for grid in raw.tables.values() for r, _ in grid}, key=str)
+    years = sorted({y for grid in raw.tables.values() for _, y in grid})
+    figures: dict[str, Any] = {"by_region": {r: {} for r in regions},
+                               "by_year": {str(y): {} for y in years}, "cells": {}}
+    for name, grid in raw.tables.items():
+        table = protect(grid, threshold=THRESHOLDS[name], rows=list(regions), columns=list(years))
+        figures[name] = table.total
+        for region in regions:
+            figures["by_region"][region][name] = table.row_totals[region]
+        for year in years:
+            figures["by_year"][str(year)][name] = table.column_totals[year]
+        figures["cells"][name] = {
+            f"{region}|{year}": table.cells[(region, year)] for region in regions for year in years
+        }
+    # Counts of associations and regions reveal no person, but go through the same rule so
+    # that every published number obeys one policy.
+    for name, value in (("associations", raw.associations), ("regions", raw.regions)):
+        table = protect({("all", "n"): value}, threshold=STANDARD_THRESHOLD, rows=["all"],
+                        columns=["n"])
+        figures[name] = table.total
+    figures["thresholds"] = {"standard": STANDARD_THRESHOLD, "medical": MEDICAL_THRESHOLD}
+    return figures
+
+
+def _cache_key(programme: Programme | None) -> str:
+    return f"reporting:public-figures:{programme.pk if programme else 'all'}"
+
+
+def public_figures(programme: Programme | None = None, *, fresh: bool = False) -> dict[str, Any]:
+    """The protected figures and when they were counted, from the cache when recent."""
+    key = _cache_key(programme)
+    figures = None if fresh else cache.get(key)
+    if figures is None:
+        figures = protect_figures(raw_counts(programme))
+        figures["computed_at"] = timezone.now().isoformat()
+        figures["fresh_for_seconds"] = PUBLIC_FIGURES_SECONDS
+        cache.set(key, figures, PUBLIC_FIGURES_SECONDS)
+    return figures
+
+
+def forget_public_figures(programme: Programme | None = None) -> None:
+    cache.delete(_cache_key(programme))
+
+
+def computed_at(figures: Mapping[str, Any]) -> dt.datetime:
+    return dt.datetime.fromisoformat(figures["computed_at"])
