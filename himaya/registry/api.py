@@ -67,17 +67,8 @@ class PersonInput(serializers.Serializer):
     consents = ConsentIO(many=True, required=False)
 
 
-class PersonOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+class PersonOutput(serializers.ModelSerializer):
     code = serializers.CharField(source="code_display")
-    given_name = serializers.CharField()
-    family_name = serializers.CharField()
-    other_names = serializers.CharField()
-    sex = serializers.CharField()
-    birth_precision = serializers.CharField()
-    birth_year = serializers.IntegerField(allow_null=True)
-    birth_month = serializers.IntegerField(allow_null=True)
-    birth_date = serializers.CharField()
     nationality = serializers.SlugRelatedField(slug_field="alpha2", read_only=True)
     languages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -88,6 +79,15 @@ class PersonOutput(serializers.Serializer):
     vulnerabilities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     consents = serializers.SerializerMethodField()
     household = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = [
+            "id", "code", "given_name", "family_name", "other_names", "sex", "birth_precision",
+            "birth_year", "birth_month", "birth_date", "nationality", "languages", "region",
+            "province", "commune", "phone_masked", "documents", "vulnerabilities", "consents",
+            "household",
+        ]
 
     def get_phone_masked(self, person: Person) -> str:
         return queries.mask_phone(person.phone)
@@ -105,16 +105,17 @@ class PersonOutput(serializers.Serializer):
         return membership.household.code_display if membership else None
 
 
-class PseudonymisedPersonOutput(serializers.Serializer):
+class PseudonymisedPersonOutput(serializers.ModelSerializer):
     """What M&E officers see: no name, phone, document or exact date, no protection criteria."""
 
-    id = serializers.IntegerField()
     code = serializers.CharField(source="code_display")
-    sex = serializers.CharField()
-    birth_year = serializers.IntegerField(allow_null=True)
     nationality = serializers.SlugRelatedField(slug_field="alpha2", read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     vulnerabilities = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["id", "code", "sex", "birth_year", "nationality", "region", "vulnerabilities"]
 
     def get_vulnerabilities(self, person: Person) -> list[str]:
         return [v.code for v in person.vulnerabilities.all() if not v.sensitive]
