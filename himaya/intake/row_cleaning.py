@@ -319,6 +319,8 @@ def clean_row(number: int, values: list[Any], columns: ColumnMap, refs: Referenc
         text = cell_text(cell(key))
         raw[key] = refs.choices[key].get(fold_header(text), text) if text else ""
     raw.update(birth_fields(cell("birth_date"), today))
+    if cell("birth_year") is not None:
+        raw["birth_year"] = cell_text(cell("birth_year"))
     age = cell("approximate_age")
     if age is not None:
         raw["approximate_age"] = cell_text(age)
@@ -350,7 +352,8 @@ def clean_row(number: int, values: list[Any], columns: ColumnMap, refs: Referenc
     except registry_adapter.PersonDataInvalid as invalid:
         for name, messages in invalid.message_dict.items():
             for message in messages:
-                row.problems.append((FIELD_COLUMNS.get(name, name), message))
+                column = name if name in columns.positions else FIELD_COLUMNS.get(name, name)
+                row.problems.append((column, message))
     external_id = cell_text(cell("external_id"))
     if len(external_id) > 90:
         row.problems.append(("external_id", _("A reference has at most 90 characters.")))

@@ -93,6 +93,10 @@ COLUMNS: tuple[Column, ...] = (
            kind="date", xlsform_type="date", synonyms=(
                "date de naissance", "né le", "née le", "naissance", "date naissance", "dob",
                "date of birth", "birthdate", "birthday", "تاريخ الميلاد", "تاريخ الازدياد"), width=14),
+    Column("birth_year", _("Birth year"), _("When only the year is known (or write it as the birth date)."),
+           kind="integer", xlsform_type="integer", synonyms=(
+               "année de naissance", "annee de naissance", "year of birth", "سنة الميلاد", "سنة الازدياد"),
+           width=10),
     Column("approximate_age", _("Approximate age"), _("In years, when the birth date is unknown."),
            kind="integer", xlsform_type="integer", synonyms=("âge", "age", "age approximatif", "العمر",
                                                             "السن"), width=10),
