@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Avg, Count, DateField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from himaya.accounts.roles import Role
@@ -333,9 +334,12 @@ class ProgressCounts:
 
 
 def _late_condition(today: dt.date) -> Q:
-    # An action past its end and not done is late even if nobody has said so yet.
+    """Late or blocked as reported, or past its end and not done even if nobody said so.
+    Once the programme has closed, lateness is judged at its end date: a closed programme's
+    dashboard keeps telling the situation it ended with."""
+    judged_on = Least(Value(today, output_field=DateField()), F("objective__roadmap__programme__end"))
     return Q(status__in=[ActionStatus.LATE, ActionStatus.BLOCKED]) | (
-        Q(status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS]) & Q(end__lt=today)
+        Q(status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS]) & Q(end__lt=judged_on)
     )
 
 

@@ -128,14 +128,23 @@ def _assessments(world: DemoWorld, partner: Organisation, domains: list[Assessme
         level = {code: min(4, score + (rng.random() < 0.6)) for code, score in level.items()}
 
 
-def _roadmap(world: DemoWorld, partner: Organisation, programme: Programme, staff: list[AssociationStaff],
-             snia: dict[str, SniaProgramme], stage: str, manager: Any) -> Roadmap:
+def _roadmap(
+    world: DemoWorld, partner: Organisation, programme: Programme, staff: list[AssociationStaff],
+    snia: dict[str, SniaProgramme], stage: str, manager: Any,
+) -> Roadmap:
     rng = world.rng
     coordinator = world[f"user:{partner.code.removeprefix('asso-')}-coord"]
+    # Associations that joined late plan for 2023: their roadmaps are not yet validated,
+    # and their actions are still ahead of them when the programme closes.
+    late_joiner = stage in ("draft", "submitted")
+    start, last_day = (
+        (dt.date(2022, 10, 1), dt.date(2023, 12, 31)) if late_joiner
+        else (dt.date(2020, 3, 1), dt.date(2022, 12, 31))
+    )
     roadmap = services.roadmap_create(
         actor=None, organisation=partner, programme=programme,
-        title=f"Feuille de route SNIA 2020–2022 – {partner.name_fr}",
-        start=dt.date(2020, 3, 1), end=dt.date(2022, 12, 31),
+        title=f"Feuille de route SNIA {start.year}–{last_day.year} – {partner.name_fr}",
+        start=start, end=last_day,
     )
     actions = []
     for code, title, action_titles in rng.sample(OBJECTIVES, rng.choice([2, 3])):
@@ -144,8 +153,9 @@ def _roadmap(world: DemoWorld, partner: Organisation, programme: Programme, staf
             regional_priority=f"Priorité du programme régional de {partner.region.name_fr}",
         )
         for action_title in action_titles:
-            start = dt.date(rng.choice([2020, 2021]), rng.randrange(1, 13), 1)
-            end = min(start + dt.timedelta(days=rng.randrange(90, 540)), dt.date(2022, 12, 31))
+            years = [2023] if late_joiner else [2020, 2021]
+            start = dt.date(rng.choice(years), rng.randrange(1, 13 if not late_joiner else 10), 1)
+            end = min(start + dt.timedelta(days=rng.randrange(90, 540)), last_day)
             actions.append(services.action_add(
                 actor=None, objective=objective, title=action_title, start=start, end=end,
                 budget=Decimal(rng.randrange(5, 120) * 1000), owner=rng.choice(staff),
