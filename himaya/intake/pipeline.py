@@ -229,6 +229,9 @@ def _check(path: Path, filename: str, organisation: Organisation, progress: Prog
                 return report, set(), {}
             for row in checker.rows(progress, _("Checking rows")):
                 _account(report, checker, row)
+            if report.rows == 0:
+                report.file_error = _("The file has no rows to import under its header.")
+                return report, set(), {}
             household_reasons = _finish(report, checker)
     except UnreadableFile as error:
         report.file_error = str(error)

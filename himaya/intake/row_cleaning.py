@@ -72,10 +72,10 @@ def map_columns(headers: Sequence[str], *, kind: str = "") -> ColumnMap:
     for position, header in enumerate(headers):
         if not header:
             continue
+        if _KOBO_META.match(header) and header.lower() != "_uuid":
+            continue  # Kobo's _id, _index, start, end…: about the submission, not the person
         key = column_for_header(header)
         if key is None:
-            if kind == "json" or _KOBO_META.match(header):
-                continue
             unknown.append(header)
             continue
         if key == "external_id" and has_instance_id and header.lower() in {"_uuid", "uuid"}:
@@ -355,6 +355,9 @@ def clean_row(number: int, values: list[Any], columns: ColumnMap, refs: Referenc
                 column = name if name in columns.positions else FIELD_COLUMNS.get(name, name)
                 row.problems.append((column, message))
     external_id = cell_text(cell("external_id"))
+    if external_id.lower().startswith("uuid:"):
+        # Kobo's JSON has "uuid:…" in meta/instanceID, its XLSX the bare _uuid: one submission, one id.
+        external_id = external_id[5:]
     if len(external_id) > 90:
         row.problems.append(("external_id", _("A reference has at most 90 characters.")))
     if row.data is not None:

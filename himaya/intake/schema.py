@@ -154,7 +154,18 @@ COLUMNS: tuple[Column, ...] = (
             "ménage", "menage", "famille", "household id", "réf ménage", "الأسرة", "رقم الأسرة"), width=14),
     Column("relationship", _("Relationship to the head"), _("One head per household."),
            kind="choice", choices=Relationship, xlsform_type="select_one relationship",
-           synonyms=("lien", "lien de parenté", "relation", "lien avec le chef", "صلة القرابة"), width=16),
+           synonyms=("lien", "lien de parenté", "relation", "lien avec le chef", "صلة القرابة"), width=16,
+           extra={
+               "chef": Relationship.HEAD, "chef de menage": Relationship.HEAD, "chef du menage": Relationship.HEAD,
+               "chef de famille": Relationship.HEAD, "cm": Relationship.HEAD, "رب الأسرة": Relationship.HEAD,
+               "رب الاسرة": Relationship.HEAD, "epoux": Relationship.SPOUSE, "epouse": Relationship.SPOUSE,
+               "conjoint": Relationship.SPOUSE, "conjointe": Relationship.SPOUSE, "wife": Relationship.SPOUSE,
+               "husband": Relationship.SPOUSE, "زوج": Relationship.SPOUSE, "زوجة": Relationship.SPOUSE,
+               "enfant": Relationship.CHILD, "fils": Relationship.CHILD, "fille": Relationship.CHILD,
+               "son": Relationship.CHILD, "daughter": Relationship.CHILD, "ابن": Relationship.CHILD,
+               "ابنة": Relationship.CHILD, "pere": Relationship.PARENT, "mere": Relationship.PARENT,
+               "frere": Relationship.SIBLING, "soeur": Relationship.SIBLING,
+           }),
 )
 
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
