@@ -312,7 +312,7 @@ class VoucherCancelApi(_VoucherAction):
 
 
 class VoucherReissueApi(_VoucherAction):
-    @extend_schema(request=ReasonInput, responses={201: IssuedOutput, 400: OpenApiResponse()})
+    @extend_schema(request=ReasonInput, responses={200: IssuedOutput, 400: OpenApiResponse()})
     def post(self, request: Any, pk: int) -> Response:
         voucher = self.voucher(pk)
         payload = ReasonInput(data=request.data)
@@ -322,4 +322,4 @@ class VoucherReissueApi(_VoucherAction):
                                               reason=payload.validated_data["reason"])
         except ValidationError as error:
             raise ApiValidationError(error.messages) from None
-        return Response(_issued([issued])[0], status=status.HTTP_201_CREATED)
+        return Response(_issued([issued])[0])

@@ -88,10 +88,11 @@ def money(raw: Any) -> Decimal:
         raise ValidationError(_("Enter an amount in dirhams, e.g. 150 or 72.50.")) from None
     if not amount.is_finite() or amount <= 0:
         raise ValidationError(_("The amount must be more than zero."))
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise ValidationError(_("An amount has at most two decimals (centimes)."))
+    # The ceiling first: quantizing a huge exponent would overflow the decimal context.
     if amount > MAX_VALUE:
         raise ValidationError(_("The amount cannot exceed %(max)s MAD.") % {"max": MAX_VALUE})
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValidationError(_("An amount has at most two decimals (centimes)."))
     return amount.quantize(CENT)
 
 
