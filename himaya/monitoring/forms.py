@@ -35,6 +35,8 @@ class IndicatorForm(StyledForm):
         widget=forms.CheckboxSelectMultiple,
     )
     sensitive = forms.BooleanField(label=_("Medical or protection figure"), required=False)
+    counts_people = forms.BooleanField(
+        label=_("Counts people (for an indicator entered by hand)"), required=False, initial=True)
 
     def __init__(self, *args: Any, programme: Any, periods: list[ReportingPeriod],
                  **kwargs: Any) -> None:

@@ -69,6 +69,9 @@ class Kind:
     # Whether summing per-period values gives the whole-programme value (counts do; distinct
     # people do not: one person reached in two years is one person).
     additive: bool = True
+    # Whether it counts people or what was handed to people: only those need disclosure
+    # control (a count of regions, associations or roadmap actions reveals no one).
+    about_people: bool = True
 
 
 # --- Deliveries (assistance) ---------------------------------------------------------------
@@ -352,13 +355,15 @@ KINDS: dict[str, Kind] = {
              ("region", "partner"), value_redeemed),
         Kind("associations_validated_roadmap",
              gettext_lazy("associations with a validated roadmap"), frozenset(),
-             ("region", "partner"), associations_validated_roadmap, additive=False),
+             ("region", "partner"), associations_validated_roadmap, additive=False,
+             about_people=False),
         Kind("associations_accompanied", gettext_lazy("associations accompanied"),
-             frozenset(), ("region", "partner"), associations_accompanied, additive=False),
+             frozenset(), ("region", "partner"), associations_accompanied, additive=False,
+             about_people=False),
         Kind("actions_completed", gettext_lazy("roadmap actions completed"), frozenset(),
-             ("region", "partner"), actions_completed),
+             ("region", "partner"), actions_completed, about_people=False),
         Kind("regions_covered", gettext_lazy("regions covered"), _DELIVERY_PARAMS, (),
-             regions_covered, additive=False),
+             regions_covered, additive=False, about_people=False),
         Kind("people_trained", gettext_lazy("people trained"), frozenset(),
              ("sex", "age_group"), people_trained),
     )

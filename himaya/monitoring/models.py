@@ -130,6 +130,12 @@ class Indicator(TitledInThreeLanguages):
         _("medical or protection figure"), default=False,
         help_text=_("Published breakdowns hide groups of fewer than ten instead of five."),
     )
+    # For a hand-entered indicator: whether it counts people (then small values are hidden
+    # from outsiders). A computed one knows from its kind.
+    counts_people = models.BooleanField(
+        _("counts people"), default=True,
+        help_text=_("Small values of an indicator that counts people are not shown to outsiders."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -147,6 +153,17 @@ class Indicator(TitledInThreeLanguages):
     @property
     def is_computed(self) -> bool:
         return self.method == self.Method.COMPUTED
+
+    @property
+    def is_about_people(self) -> bool:
+        if self.unit in {"MAD", "mad"}:
+            return False  # money is published as is: it is not a count of anyone
+        if self.is_computed:
+            from himaya.monitoring.measures import KINDS
+
+            kind = KINDS.get(self.definition.get("kind", ""))
+            return kind.about_people if kind else True
+        return self.counts_people
 
 
 class Target(models.Model):

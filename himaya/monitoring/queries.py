@@ -30,8 +30,6 @@ from himaya.organisations.models import Organisation, Programme
 
 # How long computed actuals are reused before the records are read again (seconds).
 RESULTS_CACHE_SECONDS = env_int("HIMAYA_RESULTS_CACHE_SECONDS", 600)
-# Units that count people or things handed to people, and so are protected as counts.
-MONEY_UNITS = {"MAD", "mad"}
 
 
 def programmes_visible_to(user: Any) -> QuerySet[Programme]:
@@ -171,7 +169,7 @@ def _protected_cells(indicator: Indicator, cells: list[Cell], total: Cell,
                      periods: list[ReportingPeriod], programme: Programme) -> None:
     """Suppress small counts. When the periods tile the programme and the measure adds up,
     the total is the periods' margin, so the periods are protected as one table with it."""
-    if indicator.unit in MONEY_UNITS:
+    if not indicator.is_about_people:
         return
     threshold = threshold_for(indicator)
     additive = indicator.is_computed and measures.kind_of(indicator.definition).additive
@@ -287,7 +285,7 @@ def breakdown(indicator: Indicator, window: measures.Window, by: tuple[str, ...]
     rows = sorted({r for r, _ in counts}, key=str)
     columns = sorted({c for _, c in counts}, key=str)
     threshold = threshold_for(indicator, by) if protected else None
-    if protected and indicator.unit not in MONEY_UNITS:
+    if protected and indicator.is_about_people:
         table = protect({k: int(v) for k, v in counts.items()}, threshold=threshold,
                         rows=rows, columns=columns)
         return Breakdown(indicator, by, rows, columns, table.cells, table.row_totals,

@@ -47,6 +47,7 @@ def indicator_save(
     definition: dict[str, Any] | None = None,
     disaggregations: list[str] | None = None,
     sensitive: bool = False,
+    counts_people: bool = True,
     outcome: Any = None,
     output: Any = None,
     order: int = 0,
@@ -77,7 +78,7 @@ def indicator_save(
         "code": code, "title_fr": title_fr, "title_ar": title_ar, "title_en": title_en,
         "unit": unit, "baseline": baseline, "end_target": end_target, "method": method,
         "definition": definition, "disaggregations": disaggregations, "sensitive": sensitive,
-        "outcome": outcome, "output": output, "order": order, "updated_by": actor,
+        "counts_people": counts_people, "outcome": outcome, "output": output, "order": order, "updated_by": actor,
     }
     if indicator is None:
         indicator = Indicator.objects.create(programme=programme, **fields)

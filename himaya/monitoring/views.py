@@ -100,6 +100,7 @@ def _indicator_form(request: HttpRequest, programme: Any, item: Indicator | None
             "unit": item.unit, "baseline": item.baseline, "end_target": item.end_target,
             "method": item.method, "definition": json.dumps(item.definition, ensure_ascii=False),
             "disaggregations": item.disaggregations, "sensitive": item.sensitive,
+            "counts_people": item.counts_people,
             **{f"target_{p.pk}": targets.get(p.pk) for p in periods},
         }
     else:
@@ -115,6 +116,7 @@ def _indicator_form(request: HttpRequest, programme: Any, item: Indicator | None
                 unit=data["unit"], baseline=data["baseline"], end_target=data["end_target"],
                 method=data["method"], definition=data["definition"],
                 disaggregations=data["disaggregations"], sensitive=data["sensitive"],
+                counts_people=data["counts_people"],
                 outcome=data["outcome"], output=data["output"],
                 order=item.order if item else 0,
             )

@@ -122,6 +122,7 @@ def build(world: DemoWorld) -> None:
     manual = services.indicator_save(
         actor=manager, programme=programme, code=code, title_fr=titles[0], title_ar=titles[1],
         title_en=titles[2], unit=unit, method="manual", outcome=outcome_2, order=0,
+        counts_people=False,
         end_target=Decimal(end_target),
     )
     for year, (value, evidence) in values.items():

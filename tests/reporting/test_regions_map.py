@@ -1,4 +1,5 @@
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from himaya.reporting.regions_map import SUPPRESSED_FILL, choropleth, geometry
 
@@ -18,6 +19,11 @@ def test_choropleth_colours_values_and_greys_suppressed_regions():
     cells = {c.code: c for c in result["cells"]}
     assert cells["02"].fill == SUPPRESSED_FILL and cells["02"].suppressed
     assert cells["06"].fill != cells["01"].fill
-    html = render_to_string("reporting/regions_map.html", {"map": result, "title": "Test"})
+    with translation.override("en"):
+        html = render_to_string("reporting/regions_map.html", {"map": result, "title": "Test"})
     assert html.count("<path") == 12 and "<script" not in html
     assert "official endorsement" in html
+    # Coordinates are never localised (a French "600,0" would break the SVG).
+    with translation.override("fr"):
+        french = render_to_string("reporting/regions_map.html", {"map": result, "title": "T"})
+    assert 'viewBox="0 0 600.0 ' in french
