@@ -247,10 +247,18 @@ def comparisons() -> list[dict[str, Any]]:
 # names in either order, the same family or given name and birth year,
 # transliteration variants outside the table (skeletons), phone, document.
 BLOCKING_RULES = [
-    "l.name_pair = r.name_pair",
-    "l.skel_pair = r.skel_pair",
-    "l.family_first = r.family_first AND l.birth_year = r.birth_year",
-    "l.given_first = r.given_first AND l.birth_year = r.birth_year",
+    # Same names (or skeletons), birth years at most one apart or unknown. The
+    # equality is the join; the year condition filters it, so the biggest
+    # blocks (the many "Mamadou Diallo") cost a hash join, not comparisons.
+    "l.name_pair = r.name_pair AND abs(l.birth_year - r.birth_year) <= 1",
+    "l.skel_pair = r.skel_pair AND abs(l.birth_year - r.birth_year) <= 1",
+    "l.name_pair = r.name_pair AND (l.birth_year IS NULL OR r.birth_year IS NULL)",
+    # A typo or unknown spelling in one name: the other name, the birth year
+    # and the first consonant of the damaged one.
+    "l.family_first = r.family_first AND l.birth_year = r.birth_year "
+    "AND left(l.skel_given, 1) = left(r.skel_given, 1)",
+    "l.given_first = r.given_first AND l.birth_year = r.birth_year "
+    "AND left(l.skel_family, 1) = left(r.skel_family, 1)",
     "l.phone = r.phone",
     "l.document = r.document",
 ]
@@ -378,10 +386,14 @@ def train(
     con = connect(threads)
     linker = _linker(table, settings(), con)
     started = time.perf_counter()
-    linker.training.estimate_probability_two_random_records_match(
-        ["l.name_key = r.name_key AND l.birth_iso = r.birth_iso", "l.document = r.document"],
-        recall=0.3,
-    )
+    log = logging.getLogger(__name__)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            ["l.name_key = r.name_key AND l.birth_iso = r.birth_iso", "l.document = r.document"],
+            recall=0.3,
+        )
+    except (ValueError, ZeroDivisionError) as exc:  # no sure match at all: keep the prior
+        log.warning("prior match probability kept: %s", exc)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_u, seed=seed)
     if progress:
         progress("u estimated")
@@ -405,7 +417,7 @@ def train(
                 record_sample_proportion=min(1.0, 50_000 / max(table.num_rows, 1)),
             )
         except Exception as exc:  # noqa: BLE001 - a small or odd input keeps the priors
-            logging.getLogger(__name__).warning("EM on %s skipped: %s", rule, exc)
+            log.warning("EM on %s skipped: %s", rule, exc)
     if progress:
         progress("m estimated")
     trained = linker.misc.save_model_to_json(None)
@@ -442,7 +454,7 @@ def score(
     timings["predict"] = time.perf_counter() - started
     result = predictions.as_duckdbpyrelation().select(
         "unique_id_l, unique_id_r, match_weight"
-    ).fetch_arrow_table()
+    ).to_arrow_table()
     con.close()
     return Scored(
         result.column("unique_id_l").to_pylist(),
