@@ -121,8 +121,6 @@ class _Checker:
         report.encoding = ENCODING_NAMES.get(self.table.encoding, self.table.encoding)
         report.unknown_columns = list(columns.unknown)
         report.missing_columns = [columns.header(k) for k in columns.missing if k not in columns.missing_required]
-        for header in columns.unknown:
-            report.add(0, header, "", _("Unknown column: it is not imported. Rename it as in the template, or remove it."))
         for header in columns.duplicated:
             report.add(0, header, "", _("This column appears twice; remove one of them."))
         if columns.missing_required or columns.duplicated:

@@ -49,9 +49,13 @@ def check_size(size: int) -> None:
     limit = max_bytes()
     if size > limit:
         raise UnreadableFile(
-            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
-            % {"size": f"{size / 1048576:.1f}", "limit": f"{limit / 1048576:.0f}"}
+            _("The file is %(size)s; the limit is %(limit)s. Split it into smaller files.")
+            % {"size": file_size_text(size), "limit": file_size_text(limit)}
         )
+
+
+def file_size_text(size: int) -> str:
+    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{max(1, size // 1024)} KB"
 
 
 @dataclass

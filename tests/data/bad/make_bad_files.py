@@ -165,10 +165,12 @@ def main() -> None:
     # Kobo's XLSX export (XML names, group paths, the bare _uuid).
     write_xlsx("kobo-export.xlsx", [
         ["start", "end", "person/given_name", "person/family_name", "person/sex", "person/birth_precision",
-         "person/birth_date", "person/nationality", "consent/consent_registration", "_id", "_uuid",
+         "person/birth_date", "person/nationality", "person/phone", "person/vulnerabilities",
+         "consent/consent_registration", "consent/consent_follow_up", "consent/consent_date", "_id", "_uuid",
          "_submission_time", "_validation_status", "_index"],
         ["2026-11-02T09:12:00", "2026-11-02T09:19:00", "Khadija", "Benali", "female", "exact", "1994-06-30",
-         "DZA", "yes", 101, "0b6f7a4e-1111-4c1e-9a55-3f7d1b1a0001", "2026-11-02T09:20:11", "", 1],
+         "DZA", "0661234567", "pregnant-lactating single-parent", "yes", "no", "2026-11-02", 101,
+         "0b6f7a4e-1111-4c1e-9a55-3f7d1b1a0001", "2026-11-02T09:20:11", "", 1],
     ])
 
 

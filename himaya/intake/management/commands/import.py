@@ -81,6 +81,8 @@ class Command(BaseCommand):
         self.stdout.write(" ".join(f"{key}={value}" for key, value in counts.items()))
         if report.file_error:
             self.stderr.write(report.file_error)
+        if report.unknown_columns:
+            self.stderr.write("Unknown columns, not imported: " + ", ".join(report.unknown_columns))
         for problem in report.problems:
             where = f"row {problem.row}" if problem.row else "header"
             self.stderr.write(f"{where}, {problem.column}, “{problem.value}”: {problem.reason}")
