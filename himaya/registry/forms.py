@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from himaya.accounts.form_styles import StyledForm
@@ -21,6 +22,10 @@ from himaya.registry.models import (
 )
 from himaya.registry.validation import PersonData, PersonDataInvalid, person_data_validate
 
+# The languages people assisted in Morocco mostly speak, offered as tick boxes on a phone;
+# any other ISO language a person already has stays available when their record is edited.
+COMMON_LANGUAGES = ("ara", "ary", "zgh", "fra", "eng", "wol", "ful", "bam", "sus", "mnk", "snk",
+                    "dyu", "lin", "kon", "hau", "yor", "ibo", "pcm", "tir", "spa", "por")
 CONSENT_FIELDS = {purpose: f"consent_{purpose}" for purpose in Purpose.values}
 # Where a problem found by `person_data_validate` is shown on this form.
 _ERROR_FIELDS = {"documents": "document_number", "consents": "consent_registration",
@@ -51,8 +56,8 @@ class PersonForm(StyledForm):
     nationality = forms.ModelChoiceField(label=_("Nationality"), queryset=Country.objects.all(),
                                          required=False)
     languages = forms.ModelMultipleChoiceField(
-        label=_("Languages spoken"), queryset=Language.objects.all(), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        label=_("Languages spoken"), queryset=Language.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False)
     province = forms.ModelChoiceField(label=_("Province or prefecture"),
@@ -89,6 +94,10 @@ class PersonForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.person_data: PersonData | None = None
         self.with_consent = with_consent
+        current = [getattr(lang, "pk", lang) for lang in (self.initial.get("languages") or [])]
+        self.fields["languages"].queryset = Language.objects.filter(
+            Q(code__in=COMMON_LANGUAGES) | Q(pk__in=current)
+        )
         if not with_consent:
             for name in self.consent_fields:
                 del self.fields[name]
@@ -114,15 +123,20 @@ class PersonForm(StyledForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
+        # Judged even when a field is already wrong, so every problem shows at once.
         try:
-            self.person_data = person_data_validate(self.raw(), require_consent=self.with_consent)
+            data = person_data_validate(self.raw(), require_consent=self.with_consent)
         except PersonDataInvalid as error:
             for name, messages in error.message_dict.items():
                 target = _ERROR_FIELDS.get(name, name)
+                target = target if target in self.fields else None
+                if target is not None and target in self.errors:
+                    continue
                 for message in messages:
-                    self.add_error(target if target in self.fields else None, message)
+                    self.add_error(target, message)
+        else:
+            if not self.errors:
+                self.person_data = data
         return cleaned
 
     @classmethod

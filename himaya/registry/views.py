@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from himaya.accounts.access import allow
@@ -20,6 +21,20 @@ from himaya.registry.models import Purpose
 from himaya.registry.queries import IDENTITY_READERS, PERSON_READERS, REGISTRARS
 
 NAME_FIELDS = ["given_name", "family_name"]
+# Audit actions as a person reads them in the audit trail of a record.
+ACTION_LABELS = {
+    "person.register": gettext_lazy("registered"),
+    "person.view": gettext_lazy("viewed"),
+    "person.view_api": gettext_lazy("viewed (API)"),
+    "person.edit_form": gettext_lazy("opened for correction"),
+    "person.update": gettext_lazy("corrected"),
+    "person.history": gettext_lazy("history viewed"),
+    "person.reveal_phone": gettext_lazy("phone shown"),
+    "person.reveal_documents": gettext_lazy("document number shown"),
+    "person.export": gettext_lazy("data exported"),
+    "consent.record": gettext_lazy("consent recorded"),
+    "consent.withdraw": gettext_lazy("consent withdrawn"),
+}
 
 
 @allow(PERSON_READERS)
@@ -62,11 +77,19 @@ def person_register(request: HttpRequest) -> HttpResponse:
 @allow(REGISTRARS)
 @require_POST
 def person_validate(request: HttpRequest) -> HttpResponse:
-    """Instant validation: the form's fields with their errors, nothing saved."""
+    """Instant validation: each filled-in field's errors, swapped in beside it; nothing saved.
+
+    Only fields the user has filled are judged, so nobody is told off for a field they
+    have not reached yet; the inputs themselves are never replaced while being typed in.
+    """
     with_consent = request.POST.get("mode") != "edit"
     form = PersonForm(request.POST, with_consent=with_consent)
     form.is_valid()
-    return render(request, "registry/_person_form_fields.html", {"form": form})
+    shown = []
+    for name in form.fields:
+        filled = any(value.strip() for value in request.POST.getlist(name))
+        shown.append((name, form.errors.get(name, []) if filled else []))
+    return render(request, "registry/_person_form_errors.html", {"shown_errors": shown})
 
 
 @allow(PERSON_READERS)
@@ -86,9 +109,10 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": [(d, queries.mask_number(d.number)) for d in person.documents.all()]
         if identity else [],
         "vulnerabilities": vulnerabilities,
-        "consents": person.consents.all(),
+        "consents": sorted(person.consents.all(), key=lambda c: Purpose.values.index(c.purpose)),
         "masked_phone": queries.mask_phone(person.phone) if identity else "",
-        "audit_trail": queries.person_audit_trail(person)[:50] if identity else [],
+        "audit_trail": [(event, ACTION_LABELS.get(event.action, event.action))
+                        for event in queries.person_audit_trail(person)[:50]] if identity else [],
         "can_change": request.user.membership.role in REGISTRARS,
     }
     return render(request, "registry/person_detail.html", context)

@@ -81,7 +81,7 @@ ORIGINS = [
     Origin(("DZ", "TN", "LY"), ("Karim", "Sofiane", "Yacine", "Bilel", "Walid", "Anis", "Nabil", "Amine", "Hamza", "Riad"),
            ("Amel", "Meriem", "Sarah", "Imane", "Lamia", "Nesrine", "Samira", "Wafa", "Houda", "Kenza"),
            ("Benali", "Bouzid", "Haddad", "Mansouri", "Brahimi", "Cherif", "Belkacem", "Trabelsi", "Zitouni", "Gharbi"),
-           ("ara", "fra", "ber"), 6, arabic_script=0.25),
+           ("ara", "fra", "zgh"), 6, arabic_script=0.25),
     Origin(("CF", "TD", "NE"), ("Abakar", "Mahamat", "Idriss", "Hassane", "Issoufou", "Saleh", "Djibril", "Brice", "Arsène", "Moussa"),
            ("Halimé", "Zara", "Achta", "Ramatou", "Hadiza", "Mariama", "Grâce", "Prisca", "Aïcha", "Zeinabou"),
            ("Mahamat", "Abakar", "Issa", "Ousmane", "Moussa", "Yakoubou", "Ngaïkoisset", "Doko", "Zakaria", "Idriss"),
