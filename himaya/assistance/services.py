@@ -434,6 +434,14 @@ def distribution_move(*, actor: Any, distribution: Distribution, to: str, reason
 def distribution_check_in(*, actor: Any, distribution: Distribution, person: Person,
                           override_reason: str = "", client_uuid: uuid.UUID | None = None) -> list[Delivery]:
     """Deliver every type of the distribution to one expected person (one transaction)."""
+    with transaction.atomic():
+        # Read the state under a lock: a check-in racing the close either lands before it or is refused.
+        distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
+        return _check_in(actor, distribution, person, override_reason, client_uuid)
+
+
+def _check_in(actor: Any, distribution: Distribution, person: Person, override_reason: str,
+              client_uuid: uuid.UUID | None) -> list[Delivery]:
     if distribution.status not in lifecycle.CHECK_IN_OPEN:
         raise ValidationError(_("Check-in is open only while the distribution is in progress."))
     if not distribution.targets.filter(person=person).exists():
@@ -461,6 +469,7 @@ def distribution_check_in(*, actor: Any, distribution: Distribution, person: Per
 def distribution_target_mark(*, actor: Any, distribution: Distribution, person: Person, status: str,
                              reason: str = "") -> DistributionTarget:
     """Record that an expected person refused the assistance (or undo a no-show)."""
+    distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
     if distribution.status not in lifecycle.CHECK_IN_OPEN:
         raise ValidationError(_("Check-in is open only while the distribution is in progress."))
     if status not in (DistributionTarget.Status.REFUSED, DistributionTarget.Status.PLANNED):
