@@ -133,7 +133,7 @@ class Generator:
     def _fresh_given(self, origin: str, sex: str, used: set[str]) -> list[str]:
         for _ in range(20):
             given = self._given(origin, sex)
-            if given[0] not in used:
+            if not used.intersection(given):
                 return given
         return given
 
@@ -173,12 +173,14 @@ class Generator:
         # Children need a parent old enough; siblings get different first given
         # names (parents rarely repeat one), except a child named after a parent.
         children_left = size - len(members) if REFERENCE_YEAR - head_year >= 20 else 0
-        used = {head.given[0]}
+        used = set(head.given)
         named_after = False
         year = rng.randint(head_year + 18, min(REFERENCE_YEAR, head_year + 32))
         while children_left > 0:
             # Siblings are born a year or more apart (twins aside).
-            year = min(REFERENCE_YEAR, year + rng.choice((1, 2, 2, 3, 3, 4)))
+            year += rng.choice((1, 2, 2, 3, 3, 4))
+            if year > REFERENCE_YEAR:
+                break
             birth = self._birth(year)
             sex = rng.choice("MF")
             if rng.random() < NAMED_AFTER_PARENT and sex == head_sex and not named_after:
@@ -186,14 +188,14 @@ class Generator:
                 given = list(head.given)
             else:
                 given = self._fresh_given(origin, sex, used)
-            used.add(given[0])
+            used.update(given)
             child = person("child", sex, given, family, birth)
             self.relations.append((head.entity_id, child.entity_id, "parent_child"))
             children_left -= 1
             if children_left > 0 and rng.random() < TWINS:
                 twin_sex = rng.choice("MF")
                 twin_given = self._fresh_given(origin, twin_sex, used)
-                used.add(twin_given[0])
+                used.update(twin_given)
                 twin = person("child", twin_sex, twin_given, family, birth)
                 self.relations.append((child.entity_id, twin.entity_id, "twin"))
                 self.relations.append((head.entity_id, twin.entity_id, "parent_child"))

@@ -154,6 +154,9 @@ def skeleton(part: str) -> str:
     # A final h after a vowel is a spelling of teh marbuta or a silent ending
     # (Fatimah, Aichah); an h after a consonant was handled by the digraphs.
     key = re.sub(r"(?<=[aeiouy])h$", "", key)
+    # "di"/"dy" before a vowel is the French spelling of the sound English
+    # writes j: Diallo/Jallow, Diarra/Jarra, Ndiaye/Njie (as registry/blind_index).
+    key = re.sub(r"d[iy](?=[aeou])", "j", key)
     # Doubled letters are one sound (Mohammed = Mohamed) but a consonant repeated
     # across a vowel is not (Mamadou keeps "mmd", apart from Modou's "md").
     key = re.sub(r"(.)\1+", r"\1", key)

@@ -11,11 +11,10 @@ from django.core.management import CommandError, call_command
 from bench.dedup.generate import generate
 from himaya.dedup.evaluation import pairwise_score
 
-# Measured on this file (2,000 records, seed 1, shipped model): precision 1.000,
-# F1 0.606 at
-# the default auto-merge threshold (see docs/performance.md). The floor leaves
-# room for library and platform differences, not for a real regression.
-F1_FLOOR = 0.55
+# Measured on this file (2,000 records, seed 1, shipped model v1, auto-merge at 9):
+# precision 1.000, recall 0.490, F1 0.658. The floors leave room for library and
+# platform differences, not for a real regression.
+F1_FLOOR = 0.60
 PRECISION_FLOOR = 0.97
 HEADER = "record_id,given_name,family_name,sex,birth_date,nationality,phone,document_number,region,partner\n"
 
