@@ -73,6 +73,8 @@ class PersonForm(StyledForm):
     )
     document_number = forms.CharField(label=_("Document number"), required=False, max_length=60,
                                       widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    document_country = forms.ModelChoiceField(label=_("Issuing country"),
+                                              queryset=Country.objects.all(), required=False)
     vulnerabilities = forms.ModelMultipleChoiceField(
         label=_("Vulnerabilities"), queryset=VulnerabilityCriterion.objects.filter(active=True),
         required=False, widget=forms.CheckboxSelectMultiple,
@@ -90,8 +92,14 @@ class PersonForm(StyledForm):
 
     consent_fields = ("legal_basis", *CONSENT_FIELDS.values(), "consent_language")
 
-    def __init__(self, *args: Any, with_consent: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, with_consent: bool = True, person: Person | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.other_documents = [
+            {"kind": d.kind, "number": d.number,
+             "issuing_country": d.issuing_country.alpha2 if d.issuing_country else ""}
+            for d in list(person.documents.all())[1:]
+        ] if person is not None else []
         self.person_data: PersonData | None = None
         self.with_consent = with_consent
         current = [getattr(lang, "pk", lang) for lang in (self.initial.get("languages") or [])]
@@ -111,8 +119,11 @@ class PersonForm(StyledForm):
         )}
         raw["languages"] = list(data.get("languages") or [])
         raw["vulnerabilities"] = list(data.get("vulnerabilities") or [])
+        # The form edits one document; any others (given through the API) are kept as they are.
         raw["documents"] = [{"kind": data.get("document_kind") or "",
-                             "number": data.get("document_number") or ""}]
+                             "number": data.get("document_number") or "",
+                             "issuing_country": data.get("document_country")},
+                            *self.other_documents]
         if self.with_consent:
             raw["consents"] = [
                 {"purpose": purpose, "legal_basis": data.get("legal_basis"),
@@ -152,6 +163,7 @@ class PersonForm(StyledForm):
             "commune": person.commune.code if person.commune else "", "phone": person.phone,
             "document_kind": document.kind if document else "",
             "document_number": document.number if document else "",
+            "document_country": document.issuing_country if document else None,
             "vulnerabilities": list(person.vulnerabilities.all()),
         }
 

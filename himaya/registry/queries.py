@@ -16,7 +16,7 @@ from himaya.accounts.roles import MISSION_STAFF, PARTNER_STAFF, Role
 from himaya.accounts.scopes import fetch_or_404, scope_for
 from himaya.audit.models import AuditEvent
 from himaya.organisations.models import Organisation
-from himaya.registry import blind_index, codes
+from himaya.registry import blind_index, codes, encryption
 from himaya.registry.models import Household, Person
 
 # Who may open the registry at all, and who may see who a person is.
@@ -109,9 +109,8 @@ def people_matching(user: Any, query: str) -> QuerySet[Person]:
     usable = [t for t in tokens if len(t) >= blind_index.PREFIX_MIN]
     if not usable:
         return visible.filter(by_code)
-    key = None
+    key = encryption.keyring().index_key
     for token in usable:
-        key = key or blind_index.encryption.keyring().index_key
         # One join per token: a person must match every word typed.
         by_name = by_name.filter(search_keys__digest__in=blind_index.query_digests(token, key))
     ids = by_name.values("pk")

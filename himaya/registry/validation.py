@@ -270,6 +270,9 @@ def _place(raw: Mapping[str, Any], errors: _Errors) -> dict[str, Any]:
 def _documents(raw: Mapping[str, Any], errors: _Errors) -> tuple[DocumentData, ...]:
     documents = []
     for entry in _many(raw.get("documents")):
+        if not isinstance(entry, Mapping):
+            errors.add("documents", _("Give each document as a type and a number."))
+            continue
         kind = _choice(str(entry.get("kind", "")), PersonDocument.Kind, "documents", errors)
         number = "".join(str(entry.get("number", "")).split()).upper()
         if not kind and not number:
@@ -291,6 +294,9 @@ def _consents(raw: Mapping[str, Any], errors: _Errors, today: dt.date,
               require_registration: bool) -> tuple[ConsentData, ...]:
     consents: dict[str, ConsentData] = {}
     for entry in _many(raw.get("consents")):
+        if not isinstance(entry, Mapping):
+            errors.add("consents", _("Give each consent as a purpose and a legal basis."))
+            continue
         purpose = _choice(str(entry.get("purpose", "")), Purpose, "consents", errors)
         basis = _choice(str(entry.get("legal_basis", "")), LegalBasis, "consents", errors,
                         default=LegalBasis.CONSENT)

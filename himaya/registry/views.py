@@ -136,7 +136,7 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = queries.person_for_user(request.user, pk)
     if request.method == "POST":
-        form = PersonForm(request.POST, with_consent=False)
+        form = PersonForm(request.POST, with_consent=False, person=person)
         if form.is_valid():
             try:
                 changed = services.person_update(actor=request.user, person=person,
@@ -153,7 +153,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         services.person_viewed(actor=request.user, person=person,
                                fields=[*NAME_FIELDS, "other_names", "birth_date", "phone", "documents"],
                                action="person.edit_form")
-        form = PersonForm(initial=PersonForm.initial_for(person), with_consent=False)
+        form = PersonForm(initial=PersonForm.initial_for(person), with_consent=False, person=person)
     return render(request, "registry/person_form.html", {"form": form, "person": person})
 
 

@@ -55,3 +55,20 @@ def test_subject_access_export_is_a_readable_xlsx_and_is_audited(world):
     assert AuditEvent.objects.filter(kind="export", action="person.export",
                                      object_id=str(person.pk)).count() == 1
     assert Person.objects.count() == 1
+
+
+def test_editing_in_the_form_keeps_documents_it_does_not_show(world):
+    person = make_person(world.partner_a, documents=[
+        {"kind": "passport", "number": "GN1234567", "issuing_country": "GN"},
+        {"kind": "consular_card", "number": "CC778899"},
+    ])
+    client = world.client_for("coord_a")
+    response = client.post(reverse("registry:person-edit", args=[person.pk]), {
+        "given_name": "Aminata", "family_name": "Diallo", "sex": "female",
+        "birth_precision": "year", "birth_year": "1994", "phone": "0612345678",
+        "document_kind": "passport", "document_number": "GN1234567",
+        "document_country": person.documents.first().issuing_country_id, "region": "",
+    })
+    assert response.status_code == 302
+    numbers = sorted(person.documents.values_list("number", flat=True))
+    assert numbers == ["CC778899", "GN1234567"]

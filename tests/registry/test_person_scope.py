@@ -67,3 +67,20 @@ def test_registration_belongs_to_the_callers_association(world):
     assert response.status_code == 201, response.content
     person = people_visible_to(world.users["coord_b"]).get(pk=response.json()["id"])
     assert person.organisation == world.partner_b
+
+
+def test_a_household_cannot_take_another_partners_person(world):
+    foreign = make_person(world.partner_a)
+    own = make_person(world.partner_b)
+    client = world.client_for("coord_b")
+    response = client.post(reverse("api-household-list"), {"members": [
+        {"person": own.pk, "relationship": "head"},
+        {"person": foreign.pk, "relationship": "child"},
+    ]}, content_type="application/json")
+    assert response.status_code == 400
+    from himaya.registry.models import Household
+
+    assert not Household.objects.exists()
+    ok = client.post(reverse("api-household-list"), {"members": [
+        {"person": own.pk, "relationship": "head"}]}, content_type="application/json")
+    assert ok.status_code == 201 and Household.objects.get().organisation == world.partner_b
