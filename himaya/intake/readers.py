@@ -140,10 +140,13 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     _check_zip(path)
+    # A file object, not the path: openpyxl judges a path by its suffix, and uploads are kept without one.
+    handle = path.open("rb")
     try:
         # read_only streams the sheet; data_only=False gives formulas as text, never evaluated.
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False, keep_links=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        handle.close()
         raise UnreadableFile(_("The file is damaged or is not an Excel workbook.")) from None
     try:
         sheet, header_row = None, None
@@ -159,6 +162,7 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
         yield _xlsx_table(sheet, header_row or 1)
     finally:
         workbook.close()
+        handle.close()
 
 
 def _xlsx_table(sheet: Any, header_row: int) -> Table:
