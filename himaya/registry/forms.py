@@ -200,5 +200,25 @@ class ConsentWithdrawForm(StyledForm):
     )
 
 
+class ConsentRecordForm(StyledForm):
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices,
+                                    initial=LegalBasis.CONSENT)
+    language = forms.ModelChoiceField(
+        label=_("Language in which consent was explained"),
+        queryset=Language.objects.filter(code__in=COMMON_LANGUAGES), required=False,
+    )
+    confirm = forms.BooleanField(
+        label=_("I explained this purpose to the person, in a language they understand."),
+    )
+
+
+class MemberAddForm(StyledForm):
+    code = forms.CharField(label=_("Code of the person to add"), max_length=16)
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the head"),
+        choices=[(v, label) for v, label in Relationship.choices if v != Relationship.HEAD],
+    )
+
+
 class RevealForm(StyledForm):
     what = forms.CharField(max_length=32)

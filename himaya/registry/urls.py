@@ -17,6 +17,11 @@ urlpatterns = [
         "people/<int:pk>/consent/<slug:purpose>/withdraw/", views.consent_withdraw,
         name="consent-withdraw",
     ),
+    path(
+        "people/<int:pk>/consent/<slug:purpose>/record/", views.consent_record,
+        name="consent-record",
+    ),
     path("households/register/", views.household_register, name="household-register"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),
+    path("households/<int:pk>/members/add/", views.household_member_add, name="household-member-add"),
 ]

@@ -16,9 +16,17 @@ from himaya.accounts.access import allow
 from himaya.audit.services import audit_record
 from himaya.registry import queries, services
 from himaya.registry.exports import person_export_xlsx
-from himaya.registry.forms import ConsentWithdrawForm, HouseholdForm, PersonForm, RevealForm
+from himaya.registry.forms import (
+    ConsentRecordForm,
+    ConsentWithdrawForm,
+    HouseholdForm,
+    MemberAddForm,
+    PersonForm,
+    RevealForm,
+)
 from himaya.registry.models import Purpose
 from himaya.registry.queries import IDENTITY_READERS, PERSON_READERS, REGISTRARS
+from himaya.registry.validation import ConsentData
 
 NAME_FIELDS = ["given_name", "family_name"]
 # Audit actions as a person reads them in the audit trail of a record.
@@ -34,6 +42,8 @@ ACTION_LABELS = {
     "person.export": gettext_lazy("data exported"),
     "consent.record": gettext_lazy("consent recorded"),
     "consent.withdraw": gettext_lazy("consent withdrawn"),
+    "household.register": gettext_lazy("household registered"),
+    "household.member_add": gettext_lazy("added to a household"),
 }
 
 
@@ -110,6 +120,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if identity else [],
         "vulnerabilities": vulnerabilities,
         "consents": sorted(person.consents.all(), key=lambda c: Purpose.values.index(c.purpose)),
+        "missing_purposes": [Purpose(p) for p in Purpose.values
+                             if not any(c.purpose == p and c.permits for c in person.consents.all())],
         "masked_phone": queries.mask_phone(person.phone) if identity else "",
         "audit_trail": [(event, ACTION_LABELS.get(event.action, event.action))
                         for event in queries.person_audit_trail(person)[:50]] if identity else [],
@@ -187,6 +199,24 @@ def consent_withdraw(request: HttpRequest, pk: int, purpose: str) -> HttpRespons
                   {"person": person, "purpose": Purpose(purpose), "form": form})
 
 
+@allow(REGISTRARS)
+def consent_record(request: HttpRequest, pk: int, purpose: str) -> HttpResponse:
+    """Record consent (or another basis) for a purpose not yet given, or given again."""
+    person = queries.person_for_user(request.user, pk)
+    if purpose not in Purpose.values:
+        raise Http404
+    form = ConsentRecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.consent_record(actor=request.user, person=person, consent=ConsentData(
+            purpose=purpose, legal_basis=form.cleaned_data["legal_basis"],
+            language=form.cleaned_data["language"],
+        ))
+        messages.success(request, _("Consent recorded."))
+        return redirect("registry:person-detail", pk=person.pk)
+    return render(request, "registry/consent_record.html",
+                  {"person": person, "purpose": Purpose(purpose), "form": form})
+
+
 @allow(IDENTITY_READERS)
 @require_POST
 def person_export(request: HttpRequest, pk: int) -> HttpResponse:
@@ -239,5 +269,32 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if identity:
         audit_record(actor=request.user, kind="view", action="household.view", target=household,
                      organisation_id=household.organisation_id, fields=NAME_FIELDS)
+    can_change = request.user.membership.role in REGISTRARS
     return render(request, "registry/household_detail.html",
-                  {"household": household, "members": members, "identity": identity})
+                  {"household": household, "members": members, "identity": identity,
+                   "member_form": MemberAddForm() if can_change else None})
+
+
+@allow(REGISTRARS)
+@require_POST
+def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    household = queries.household_for_user(request.user, pk)
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        person = queries.person_by_code(request.user, form.cleaned_data["code"])
+        if person is None:
+            form.add_error("code", _("No person with this code in your caseload."))
+        else:
+            try:
+                services.household_member_add(actor=request.user, household=household,
+                                              member=services.MemberData(person, form.cleaned_data["relationship"]))
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Member added."))
+                return redirect("registry:household-detail", pk=household.pk)
+    members = household.members.select_related("person")
+    return render(request, "registry/household_detail.html",
+                  {"household": household, "members": members,
+                   "identity": queries.sees_identity(request.user), "member_form": form},
+                  status=400)

@@ -44,7 +44,11 @@ SAMPLES = {
     "registry:consent-withdraw": Sample(
         lambda w: {"pk": person_of_a(w).pk, "purpose": "follow_up"}, owner="a"
     ),
+    "registry:consent-record": Sample(
+        lambda w: {"pk": person_of_a(w).pk, "purpose": "referral"}, owner="a"
+    ),
     "registry:household-detail": Sample(lambda w: {"pk": household_of_a(w).pk}, owner="a"),
+    "registry:household-member-add": Sample(lambda w: {"pk": household_of_a(w).pk}, owner="a"),
     "api-person-detail": Sample(_person, owner="a"),
     "api-household-detail": Sample(lambda w: {"pk": household_of_a(w).pk}, owner="a"),
 }

@@ -45,3 +45,16 @@ def test_registration_without_a_basis_is_refused(world):
     with pytest.raises(PersonDataInvalid) as error:
         person_data_validate(person_raw(consents=[{"purpose": "assistance", "legal_basis": "consent"}]))
     assert "consents" in error.value.message_dict
+
+
+def test_consent_can_be_recorded_again_after_a_withdrawal(world):
+    person = make_person(world.partner_a)
+    client = world.client_for("agent_a")
+    client.post(reverse("registry:consent-withdraw", args=[person.pk, "referral"]), {"confirm": "on"})
+    page = client.get(reverse("registry:person-detail", args=[person.pk])).content.decode()
+    assert reverse("registry:consent-record", args=[person.pk, "referral"]) in page
+    response = client.post(reverse("registry:consent-record", args=[person.pk, "referral"]),
+                           {"legal_basis": "consent", "confirm": "on"})
+    assert response.status_code == 302
+    assert require_consent(person, Purpose.REFERRAL).withdrawn_at is None
+    assert AuditEvent.objects.filter(action="consent.record", fields=["consent.referral"]).exists()

@@ -84,3 +84,20 @@ def test_a_household_cannot_take_another_partners_person(world):
     ok = client.post(reverse("api-household-list"), {"members": [
         {"person": own.pk, "relationship": "head"}]}, content_type="application/json")
     assert ok.status_code == 201 and Household.objects.get().organisation == world.partner_b
+
+
+def test_a_member_is_added_by_code_within_the_caseload(world):
+    from himaya.registry.services import MemberData, household_register
+
+    head, child, foreign = (make_person(world.partner_a), make_person(world.partner_a),
+                            make_person(world.partner_b))
+    household, _created = household_register(actor=None, organisation=world.partner_a,
+                                              members=[MemberData(head, "head")])
+    client = world.client_for("agent_a")
+    url = reverse("registry:household-member-add", args=[household.pk])
+    assert client.post(url, {"code": foreign.code_display, "relationship": "child"}).status_code == 400
+    assert client.post(url, {"code": child.code_display.lower(), "relationship": "child"}).status_code == 302
+    assert sorted(household.members.values_list("relationship", flat=True)) == ["child", "head"]
+    # Partner B cannot add to partner A's household at all.
+    other = world.client_for("coord_b").post(url, {"code": foreign.code_display, "relationship": "child"})
+    assert other.status_code == 404
