@@ -19,8 +19,22 @@ from himaya.capacity.models import (
     AssessmentScore,
     Objective,
     Roadmap,
+    RoadmapStatus,
 )
 from himaya.capacity.views import READERS
+
+
+# drf-spectacular names enums after the field ("status") and warns, failing `check --deploy`,
+# when one choice set appears in several components while other apps use "status" too.
+# Each component gets its own enum id, so each enum is named after its component.
+def _status_field(choices: type, enum_id: str) -> type[serializers.ChoiceField]:
+    schema = {"type": "string", "enum": list(choices.values), "x-spec-enum-id": enum_id}
+    return extend_schema_field(schema)(type(f"{enum_id}Field", (serializers.ChoiceField,), {}))
+
+
+RoadmapStatusField = _status_field(RoadmapStatus, "CapacityRoadmapStatus")
+RoadmapDetailStatusField = _status_field(RoadmapStatus, "CapacityRoadmapDetailStatus")
+ActionStatusField = _status_field(ActionStatus, "CapacityActionStatus")
 
 
 class ProgressOutput(serializers.Serializer):
@@ -35,6 +49,7 @@ class ProgressOutput(serializers.Serializer):
 class ActionOutput(serializers.ModelSerializer):
     roadmap = serializers.IntegerField(source="objective.roadmap_id", read_only=True)
     organisation = serializers.CharField(source="objective.roadmap.organisation.code", read_only=True)
+    status = ActionStatusField(choices=ActionStatus.choices, read_only=True)
 
     class Meta:
         model = Action
@@ -54,6 +69,7 @@ class ObjectiveOutput(serializers.ModelSerializer):
 class RoadmapOutput(serializers.ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
     programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    status = RoadmapStatusField(choices=RoadmapStatus.choices, read_only=True)
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -68,6 +84,7 @@ class RoadmapOutput(serializers.ModelSerializer):
 
 
 class RoadmapDetailOutput(RoadmapOutput):
+    status = RoadmapDetailStatusField(choices=RoadmapStatus.choices, read_only=True)
     objectives = ObjectiveOutput(many=True, read_only=True)
 
     class Meta(RoadmapOutput.Meta):
@@ -105,7 +122,7 @@ class RoadmapListApi(_WithProgress, generics.ListAPIView):
     allowed_roles = READERS
     serializer_class = RoadmapOutput
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=["draft", "submitted", "validated"])])
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=list(RoadmapStatus.values))])
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         return super().get(request, *args, **kwargs)
 

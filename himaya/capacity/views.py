@@ -92,6 +92,10 @@ def association_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chart": queries.progress_chart(assessments),
         "sessions": queries.sessions_visible_to(request.user).filter(organisation=organisation)[:10],
         "can_edit": queries.can_edit(request.user),
+        # A roadmap per programme: offer a new one only where the association has none yet.
+        "can_start_roadmap": queries.can_edit(request.user) and Programme.objects.filter(
+            agreements__partner=organisation
+        ).exclude(capacity_roadmaps__organisation=organisation).exists(),
     })
 
 
