@@ -156,9 +156,9 @@ def test_the_rejected_rows_file_imports_again_once_corrected(world, bad_file, tm
 @pytest.mark.parametrize(("name", "message"), [
     ("empty.csv", "vide"),
     ("empty.xlsx", "vide"),
-    ("header-only.csv", "no rows"),
-    ("not-a-spreadsheet.xlsx", "not an Excel workbook"),
-    ("zip-not-a-workbook.xlsx", "not an Excel workbook"),
+    ("header-only.csv", "aucune ligne"),
+    ("not-a-spreadsheet.xlsx", "pas un classeur Excel"),
+    ("zip-not-a-workbook.xlsx", "pas un classeur Excel"),
 ])
 def test_unreadable_files_are_refused_with_a_clear_message(name, message, world, bad_file):
     outcome = apply(bad_file(name), world)
@@ -186,8 +186,8 @@ def test_the_default_size_limit_is_twenty_megabytes():
 def test_duplicated_rows_are_reported_and_applied_once(world, bad_file, tmp_path):
     report = check(bad_file("duplicates.csv"), world)
     reasons = {p.row: p.reason for p in report.problems}
-    assert reasons[3].startswith("Same person as row 2") and reasons[5].startswith("Same person as row 4")
-    assert "row 6" in reasons[7] and report.duplicates == 2
+    assert reasons[3].startswith("Même personne qu'à la ligne 2") and "ligne 4" in reasons[5]
+    assert "ligne 6" in reasons[7] and "autre personne" in reasons[7] and report.duplicates == 2
     # All or nothing: a file with duplicates is refused and writes nothing.
     assert not apply(bad_file("duplicates.csv"), world).applied
     assert Person.objects.count() == 0
