@@ -68,3 +68,14 @@ def referral_of(organisation: Organisation, person: Any, notes: str = "") -> Ref
 
 def item(code: str) -> Item:
     return Item.objects.get(code=code)
+
+
+def ensure_catalogue() -> None:
+    """Put the seed's catalogue back after a transactional test flushed the data migration's rows."""
+    if AssistanceType.objects.filter(code="food-kit").exists():
+        return
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("himaya.assistance.migrations.0002_seed_catalogue").seed(apps, None)
