@@ -116,6 +116,12 @@ class Voucher(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by",
         verbose_name=_("replaces"),
     )
+    # The assistance delivery this voucher was given as (a "food voucher" delivery), when
+    # issued from a distribution; a reissued voucher keeps the link through `replaces`.
+    delivery = models.ForeignKey(
+        "assistance.Delivery", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="vouchers", verbose_name=_("delivery"),
+    )
     issued_at = models.DateTimeField(_("issued at"), db_index=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

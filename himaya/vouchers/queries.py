@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from himaya.accounts.roles import MISSION_STAFF, PARTNER_STAFF, Role
 from himaya.accounts.scopes import fetch_or_404, scope_for
@@ -195,6 +196,7 @@ AFTER_ISSUE = dt.timedelta(minutes=30)
 AFTER_ISSUE_SHARE = 0.5
 MASS_ISSUE = 20
 MANY_VENDORS = 4
+OUTSIDE_REGION_PER_MONTH = 5
 
 
 def anomaly_flags(redemptions: QuerySet[Redemption], limit: int = 50) -> list[Flag]:
@@ -209,31 +211,42 @@ def anomaly_flags(redemptions: QuerySet[Redemption], limit: int = 50) -> list[Fl
 
 
 def _bursts(redemptions: QuerySet[Redemption]) -> list[Flag]:
+    """BURST_SIZE or more redemptions at one vendor within BURST_WINDOW; one flag per run."""
     flags = []
     times: dict[int, list[dt.datetime]] = defaultdict(list)
     for vendor_id, at in redemptions.order_by("vendor_id", "at").values_list("vendor_id", "at"):
         times[vendor_id].append(at)
     vendors = Organisation.objects.in_bulk(list(times))
     for vendor_id, stamps in times.items():
-        first = 0
-        reported_until = None
-        for last, at in enumerate(stamps):
-            while at - stamps[first] > BURST_WINDOW:
-                first += 1
-            if last - first + 1 >= BURST_SIZE and (reported_until is None or stamps[first] > reported_until):
-                flags.append(Flag("burst", vendors[vendor_id], {"count": last - first + 1,
-                                                                "minutes": 5}, stamps[first]))
-                reported_until = at
+        index = 0
+        while index + BURST_SIZE <= len(stamps):
+            if stamps[index + BURST_SIZE - 1] - stamps[index] > BURST_WINDOW:
+                index += 1
+                continue
+            # A burst starts here: follow it while redemptions keep coming this fast.
+            end = index + BURST_SIZE - 1
+            while end + 1 < len(stamps) and stamps[end + 1] - stamps[end + 2 - BURST_SIZE] <= BURST_WINDOW:
+                end += 1
+            flags.append(Flag("burst", vendors[vendor_id],
+                              {"count": end - index + 1, "minutes": int(BURST_WINDOW.total_seconds() // 60)},
+                              stamps[index]))
+            index = end + 1
     return flags
 
 
 def _outside_region(redemptions: QuerySet[Redemption]) -> list[Flag]:
+    """A vendor taking, within one month, several vouchers issued in another region.
+
+    One voucher now and then is a family that moved; a cluster is worth a call.
+    """
     rows = (
         redemptions.exclude(vendor__region__isnull=True)
         .exclude(voucher__partner__region__isnull=True)
         .exclude(vendor__region_id=F("voucher__partner__region_id"))
-        .values("vendor_id", "voucher__partner__region__name_fr")
+        .annotate(month=TruncMonth("at"))
+        .values("vendor_id", "voucher__partner__region__name_fr", "month")
         .annotate(n=Count("pk"), total=Sum("amount"), first=Min("at"))
+        .filter(n__gte=OUTSIDE_REGION_PER_MONTH)
         .order_by("-n")
     )
     vendors = Organisation.objects.in_bulk([r["vendor_id"] for r in rows])
@@ -241,7 +254,7 @@ def _outside_region(redemptions: QuerySet[Redemption]) -> list[Flag]:
         Flag("outside_region", vendors[r["vendor_id"]],
              {"count": r["n"], "total": r["total"], "region": r["voucher__partner__region__name_fr"]},
              r["first"])
-        for r in rows if r["n"] >= 3
+        for r in rows
     ]
 
 

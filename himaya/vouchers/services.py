@@ -153,11 +153,14 @@ def voucher_issue(
     label: str = "",
     partner: Organisation | None = None,
     at: dt.datetime | None = None,
+    deliveries: Sequence[Any] | None = None,
 ) -> list[IssuedVoucher]:
     """Issue one voucher per person or household (one for a single issue, many for a batch).
 
     The issuing partner is the actor's organisation; `partner` is accepted only from
-    scripts that run without a user (the demo, imports). The codes are returned once.
+    scripts that run without a user (the demo, imports). `deliveries`, if given, are the
+    assistance deliveries the vouchers are given as, one per beneficiary in the same order.
+    The codes are returned once.
     """
     if actor is not None:
         partner = issuer_of(actor)
@@ -175,6 +178,13 @@ def voucher_issue(
     _check_vendors(vendors, category)
     beneficiaries = list(beneficiaries)
     _check_beneficiaries(partner, beneficiaries)
+    deliveries = list(deliveries) if deliveries is not None else [None] * len(beneficiaries)
+    for delivery, beneficiary in zip(deliveries, beneficiaries, strict=True):
+        if delivery is None:
+            continue
+        owner = delivery.person_id if isinstance(beneficiary, Person) else delivery.household_id
+        if delivery.organisation_id != partner.pk or owner != beneficiary.pk:
+            raise ValidationError(_("A delivery does not match its person or household."))
     batch = None
     if len(beneficiaries) > 1:
         batch = IssueBatch.objects.create(
@@ -182,7 +192,7 @@ def voucher_issue(
             size=len(beneficiaries),
         )
     issued = []
-    for beneficiary in beneficiaries:
+    for beneficiary, delivery in zip(beneficiaries, deliveries, strict=True):
         code = codes.new_code()
         issued.append(IssuedVoucher(
             voucher=Voucher(
@@ -191,6 +201,7 @@ def voucher_issue(
                 household=beneficiary if isinstance(beneficiary, Household) else None,
                 category=category, value=value, balance=value, valid_from=valid_from,
                 valid_until=valid_until, batch=batch, issued_at=at, issued_by=actor,
+                delivery=delivery,
             ),
             code=code,
         ))

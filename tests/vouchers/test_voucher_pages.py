@@ -134,3 +134,20 @@ def test_programme_totals_reconcile(world):
     assert (total.issued, total.redeemed, total.outstanding, total.cancelled) == (
         Decimal("600"), Decimal("350"), Decimal("150"), Decimal("100"))
     assert total.reconciles
+
+
+def test_anomaly_flags(world):
+    from himaya.vouchers.models import Redemption
+    from himaya.vouchers.queries import anomaly_flags
+
+    contract(world.vendor)
+    from himaya.vouchers.services import voucher_redeem
+
+    for n in range(12):
+        issued = issue(world.partner_b, value="100")  # partner B is in another region than the vendor
+        voucher_redeem(code=issued.code, vendor=world.vendor, amount="100", actor=None, idempotency_key=f"b{n}")
+    flags = anomaly_flags(Redemption.objects.all())
+    kinds = [f.kind for f in flags]
+    assert kinds.count("burst") == 1 and kinds.count("outside_region") == 1
+    burst = next(f for f in flags if f.kind == "burst")
+    assert burst.detail["count"] == 12
