@@ -102,6 +102,9 @@ class PersonForm(StyledForm):
         ] if person is not None else []
         self.person_data: PersonData | None = None
         self.with_consent = with_consent
+        for field in self.fields.values():
+            if isinstance(field.widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+                field.widget.attrs["class"] = "form-check-input"
         current = [getattr(lang, "pk", lang) for lang in (self.initial.get("languages") or [])]
         self.fields["languages"].queryset = Language.objects.filter(
             Q(code__in=COMMON_LANGUAGES) | Q(pk__in=current)
