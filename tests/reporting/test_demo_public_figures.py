@@ -33,4 +33,4 @@ def test_demo_public_figures_and_results_table(client):
     assert [row.indicator.code for row in table.rows if row.error] == []
     assert Indicator.objects.filter(programme=programme, method="manual").exists()
     page = client.get(reverse("portal:data")).content.decode()
-    assert f'data-figure="associations">15<' in page
+    assert 'data-figure="associations">15<' in page
