@@ -6,10 +6,11 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from himaya.accounts.form_styles import StyledForm
-from himaya.reference.models import Country, Language, Province, Region
+from himaya.reference.models import Commune, Country, Language, Province, Region
 from himaya.registry.models import (
     BirthPrecision,
     LegalBasis,
@@ -59,10 +60,19 @@ class PersonForm(StyledForm):
         label=_("Languages spoken"), queryset=Language.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False)
-    province = forms.ModelChoiceField(label=_("Province or prefecture"),
-                                      queryset=Province.objects.all(), required=False)
-    commune = forms.CharField(label=_("Commune (HCP code)"), required=False, max_length=11)
+    # Each level's list follows the one above it (htmx fetches the options as you choose).
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.all(), required=False,
+        widget=forms.Select(attrs={"hx-get": reverse_lazy("registry:place-options"),
+                                   "hx-target": "#id_province", "hx-vals": '{"level": "province"}'}),
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province or prefecture"), queryset=Province.objects.none(), required=False,
+        widget=forms.Select(attrs={"hx-get": reverse_lazy("registry:place-options"),
+                                   "hx-target": "#id_commune", "hx-vals": '{"level": "commune"}'}),
+    )
+    commune = forms.ModelChoiceField(label=_("Commune"), queryset=Commune.objects.none(),
+                                     required=False)
     phone = forms.CharField(
         label=_("Phone"), required=False, max_length=40,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
@@ -105,6 +115,12 @@ class PersonForm(StyledForm):
         for field in self.fields.values():
             if isinstance(field.widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
                 field.widget.attrs["class"] = "form-check-input"
+        region = self._chosen("region")
+        province = self._chosen("province")
+        if region:
+            self.fields["province"].queryset = Province.objects.filter(region_id=region)
+        if province:
+            self.fields["commune"].queryset = Commune.objects.filter(province_id=province)
         current = [getattr(lang, "pk", lang) for lang in (self.initial.get("languages") or [])]
         self.fields["languages"].queryset = Language.objects.filter(
             Q(code__in=COMMON_LANGUAGES) | Q(pk__in=current)
@@ -112,6 +128,11 @@ class PersonForm(StyledForm):
         if not with_consent:
             for name in self.consent_fields:
                 del self.fields[name]
+
+    def _chosen(self, name: str) -> str:
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        value = getattr(value, "pk", value)
+        return str(value) if value and str(value).isdigit() else ""
 
     def raw(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -163,7 +184,7 @@ class PersonForm(StyledForm):
             "birth_month": person.birth_month, "birth_year": person.birth_year,
             "nationality": person.nationality, "languages": list(person.languages.all()),
             "region": person.region, "province": person.province,
-            "commune": person.commune.code if person.commune else "", "phone": person.phone,
+            "commune": person.commune, "phone": person.phone,
             "document_kind": document.kind if document else "",
             "document_number": document.number if document else "",
             "document_country": document.issuing_country if document else None,

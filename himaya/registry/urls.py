@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.person_list, name="person-list"),
     path("register/", views.person_register, name="person-register"),
     path("register/validate/", views.person_validate, name="person-validate"),
+    path("register/places/", views.place_options, name="place-options"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person-edit"),
     path("people/<int:pk>/history/", views.person_history, name="person-history"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from himaya.accounts.access import allow
 from himaya.audit.services import audit_record
+from himaya.reference.models import Commune, Province
 from himaya.registry import queries, services
 from himaya.registry.exports import person_export_xlsx
 from himaya.registry.forms import (
@@ -100,6 +101,17 @@ def person_validate(request: HttpRequest) -> HttpResponse:
         filled = any(value.strip() for value in request.POST.getlist(name))
         shown.append((name, form.errors.get(name, []) if filled else []))
     return render(request, "registry/_person_form_errors.html", {"shown_errors": shown})
+
+
+@allow(REGISTRARS)
+def place_options(request: HttpRequest) -> HttpResponse:
+    """The provinces of a region, or the communes of a province, as <option>s (reference data)."""
+    level, places = request.GET.get("level"), []
+    if level == "province" and request.GET.get("region", "").isdigit():
+        places = Province.objects.filter(region_id=request.GET["region"])
+    elif level == "commune" and request.GET.get("province", "").isdigit():
+        places = Commune.objects.filter(province_id=request.GET["province"])
+    return render(request, "registry/_place_options.html", {"places": places})
 
 
 @allow(PERSON_READERS)
