@@ -77,7 +77,7 @@ class Kind:
 # --- Deliveries (assistance) ---------------------------------------------------------------
 
 
-def _deliveries(window: Window, params: dict[str, Any]) -> QuerySet:
+def deliveries_queryset(window: Window, params: dict[str, Any]) -> QuerySet:
     from himaya.assistance.models import Delivery
 
     qs = Delivery.objects.all()
@@ -148,18 +148,18 @@ def _grouped(qs: QuerySet, names: list[str], aggregate: Any) -> Table:
 
 
 def deliveries(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
-    qs, names = _delivery_dimensions(_deliveries(window, params), by)
+    qs, names = _delivery_dimensions(deliveries_queryset(window, params), by)
     aggregate = Count("pk", distinct=True) if "vulnerability" in by else Count("pk")
     return _grouped(qs, names, aggregate)
 
 
 def value_delivered(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
-    qs, names = _delivery_dimensions(_deliveries(window, params), by)
+    qs, names = _delivery_dimensions(deliveries_queryset(window, params), by)
     return _grouped(qs, names, Sum("value"))
 
 
 def regions_covered(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
-    qs, names = _delivery_dimensions(_deliveries(window, params), ["region"])
+    qs, names = _delivery_dimensions(deliveries_queryset(window, params), ["region"])
     codes = {code for code in qs.values_list(names[0], flat=True).distinct() if code != UNKNOWN}
     return {(): len(codes)}
 
@@ -171,7 +171,7 @@ def people_reached_queryset(window: Window, params: dict[str, Any]) -> QuerySet:
     """People who received something themselves, or whose household did."""
     from himaya.registry.models import Person
 
-    qs = _deliveries(window, params)
+    qs = deliveries_queryset(window, params)
     return Person.objects.filter(
         Q(pk__in=qs.filter(person__isnull=False).values("person_id"))
         | Q(membership__household_id__in=qs.filter(household__isnull=False).values("household_id"))
@@ -206,7 +206,7 @@ def distinct_people(window: Window, params: dict[str, Any], by: Sequence[str]) -
 def distinct_households(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
     from himaya.registry.models import Household
 
-    qs = _deliveries(window, params)
+    qs = deliveries_queryset(window, params)
     households = Household.objects.filter(
         Q(pk__in=qs.filter(household__isnull=False).values("household_id"))
         | Q(members__person_id__in=qs.filter(person__isnull=False).values("person_id"))

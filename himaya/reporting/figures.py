@@ -59,7 +59,7 @@ def _region_expression() -> Any:
 
 
 def _delivery_grid(programme: Programme | None, categories: list[str]) -> Grid:
-    qs = measures._deliveries(measures.Window(programme), {"categories": categories})
+    qs = measures.deliveries_queryset(measures.Window(programme), {"categories": categories})
     rows = (qs.annotate(region_code=_region_expression(), year=ExtractYear("delivered_on"))
             .values("region_code", "year").annotate(n=Count("pk")).order_by())
     return {(row["region_code"], int(row["year"])): row["n"] for row in rows}

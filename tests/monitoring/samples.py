@@ -46,5 +46,6 @@ SAMPLES: dict[str, Sample] = {
         ("monitoring:indicator", _indicator),
         ("monitoring:indicator-edit", _indicator),
         ("monitoring:manual-value", _indicator),
+        ("api-monitoring-programme-results", _programme),
     )
 }

@@ -125,3 +125,19 @@ def test_data_quality_links_to_the_records_to_fix(world, programme):
     assert counts["outside_regions"] == 1
     # partner_b has an agreement but recorded nothing.
     assert counts["silent_partners"] == 1
+
+
+def test_results_api_protects_for_the_donor(world, programme):
+    services.indicator_save(
+        actor=None, programme=programme, code="1.1", title_fr="Kits",
+        definition={"kind": "deliveries", "types": ["food-kit"]})
+    for _ in range(2):
+        b.deliver(programme, world.partner_a, "food-kit", dt.date(2020, 4, 1),
+                  to=b.person(world.partner_a))
+    url = reverse("api-monitoring-programme-results", kwargs={"pk": programme.pk})
+    mine = world.client_for("me").get(url).json()
+    theirs = world.client_for("donor").get(url).json()
+    assert mine["indicators"][0]["periods"][0]["actual"] == "2.00"
+    assert theirs["protected"] and theirs["indicators"][0]["periods"][0]["actual"] is None
+    assert theirs["indicators"][0]["periods"][0]["suppressed"] is True
+    assert world.client_for("coord_a").get(url).status_code == 403
