@@ -144,3 +144,15 @@ def test_no_small_cell_is_published_or_recoverable(direct, medical, people):
             shown = cells.get(f"{region}|{int(year)}")
             assert shown is None or shown == value
     assert figures["associations"] is None  # 3 < 5: every published count obeys one rule
+
+
+@pytest.mark.parametrize("language, label", [("fr", "assistances directes"),
+                                             ("ar", "مساعدات مباشرة"),
+                                             ("en", "direct assistances")])
+def test_data_page_in_three_languages_without_login(client, records, language, label):
+    client.cookies["himaya_language"] = language
+    page = client.get(reverse("portal:data")).content.decode()
+    assert label in page
+    assert "<svg" in page and "<script>" not in page
+    if language == "ar":
+        assert 'dir="rtl"' in page
