@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from himaya.intake import xlsx_stream
 from himaya.intake.schema import COLUMN_BY_KEY, column_for_header, fold_header
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -136,54 +137,73 @@ def _header_score(values: list[Any]) -> int:
 
 @contextmanager
 def _open_xlsx(path: Path) -> Iterator[Table]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
     _check_zip(path)
-    # A file object, not the path: openpyxl judges a path by its suffix, and uploads are kept without one.
-    handle = path.open("rb")
     try:
-        # read_only streams the sheet; data_only=False gives formulas as text, never evaluated.
-        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False, keep_links=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        handle.close()
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
         raise UnreadableFile(_("The file is damaged or is not an Excel workbook.")) from None
     try:
-        sheet, header_row = None, None
-        for candidate in workbook.worksheets:
-            for number, values in enumerate(candidate.iter_rows(values_only=True, max_row=5), start=1):
-                if _header_score(list(values)) >= 1:
-                    sheet, header_row = candidate, number
+        try:
+            worksheets = xlsx_stream.sheets(archive)
+            strings = xlsx_stream.shared_strings(archive)
+        except xlsx_stream.WorkbookError:
+            raise UnreadableFile(_("The file is damaged or is not an Excel workbook.")) from None
+        if not worksheets:
+            raise UnreadableFile(_("The workbook has no sheet."))
+        # The sheet to read is the first whose first rows hold a header we know (the
+        # template puts its instructions and lists on other sheets).
+        chosen, header_row = worksheets[0], None
+        for sheet in worksheets:
+            for number, values in _first_rows(archive, sheet, strings):
+                if _header_score(values) >= 1:
+                    chosen, header_row = sheet, number
                     break
-            if sheet is not None:
+            if header_row is not None:
                 break
-        if sheet is None:
-            sheet, header_row = workbook.worksheets[0], 1
-        yield _xlsx_table(sheet, header_row or 1)
+        yield _xlsx_table(archive, chosen, strings, header_row)
     finally:
-        workbook.close()
-        handle.close()
+        archive.close()
 
 
-def _xlsx_table(sheet: Any, header_row: int) -> Table:
-    rows = sheet.iter_rows(values_only=True, min_row=header_row)
-    headers = [_header_text(v) for v in next(rows, ())]
-    first_data = header_row + 1
+def _first_rows(archive: zipfile.ZipFile, sheet: xlsx_stream.SheetInfo, strings: list[str]) -> list[tuple[int, list[Any]]]:
+    rows = []
+    try:
+        for number, values in xlsx_stream.read_rows(archive, sheet, strings):
+            rows.append((number, values))
+            if len(rows) >= 5:
+                break
+    except xlsx_stream.WorkbookError:
+        raise UnreadableFile(_("The file is damaged or is not an Excel workbook.")) from None
+    return rows
+
+
+def _xlsx_table(archive: zipfile.ZipFile, sheet: xlsx_stream.SheetInfo, strings: list[str],
+                header_row: int | None) -> Table:
+    rows = xlsx_stream.read_rows(archive, sheet, strings)
+    headers: list[str] = []
+    first_data = 1
+    for number, values in rows:
+        if header_row is None or number >= header_row:
+            headers, first_data = [_header_text(v) for v in values], number + 1
+            break
     peeked: list[tuple[int, list[Any]]] = []
     second = next(rows, None)
     if second is not None:
-        if _is_key_row(list(second)):
-            headers = [_header_text(v) or h for v, h in zip(second, headers, strict=False)] + headers[len(second):]
+        if second[0] == first_data and _is_key_row(second[1]):
+            keys = second[1]
+            headers = [_header_text(v) or h for v, h in zip(keys, headers, strict=False)] + headers[len(keys):]
             first_data += 1
         else:
-            peeked.append((first_data, list(second)))
-    max_row = sheet.max_row
-    total = max(0, max_row - first_data + 1) if isinstance(max_row, int) else None
+            peeked.append(second)
+    last = xlsx_stream.dimension_rows(archive, sheet)
+    total = max(0, last - first_data + 1) if last else None
 
     def stream() -> Iterator[tuple[int, list[Any]]]:
-        yield from peeked
-        for number, values in enumerate(rows, start=first_data + len(peeked)):
-            yield number, list(values)
+        try:
+            yield from peeked
+            yield from rows
+        except xlsx_stream.WorkbookError as error:
+            raise UnreadableFile(_("The file is damaged or is not an Excel workbook.")) from error
 
     return Table(headers=headers, rows=stream(), total=total, kind="xlsx")
 
