@@ -74,12 +74,31 @@ class Refusal:
 
 @dataclass
 class History:
-    """Deliveries already made, grown as a batch is judged so each item sees the earlier ones."""
+    """Deliveries already made, grown as a batch is judged so each item sees the earlier ones.
+
+    Indexed by person and household so that judging a thousand items stays linear.
+    """
 
     past: list[Past] = field(default_factory=list)
+    by_person: dict[int, list[Past]] = field(default_factory=dict)
+    by_household: dict[int, list[Past]] = field(default_factory=dict)
 
     def add(self, item: Past) -> None:
         self.past.append(item)
+        if item.person_id is not None:
+            self.by_person.setdefault(item.person_id, []).append(item)
+        if item.household_id is not None:
+            self.by_household.setdefault(item.household_id, []).append(item)
+
+    def relevant(self, recipient: Recipient) -> list[Past]:
+        """The deliveries that can count against this recipient: theirs, their household's, its members'."""
+        people = set(recipient.member_ids)
+        if recipient.person_id is not None:
+            people.add(recipient.person_id)
+        found = {id(p): p for pid in people for p in self.by_person.get(pid, ())}
+        if recipient.household_id is not None:
+            found.update({id(p): p for p in self.by_household.get(recipient.household_id, ())})
+        return list(found.values())
 
 
 def period_bounds(period: str, day: dt.date, rule: Rule | None = None) -> tuple[dt.date, dt.date]:

@@ -275,7 +275,8 @@ def _record(actor: Any, organisation: Organisation, items: Sequence[DeliveryData
                             "person (or the household's head)."))
         refusals = entitlements.evaluate(
             rules_by_programme.get(data.programme.pk, ()), type_id=data.assistance_type.pk,
-            quantity=Decimal(data.quantity), on=data.delivered_on, recipient=recipient, history=history.past)
+            quantity=Decimal(data.quantity), on=data.delivered_on, recipient=recipient,
+            history=history.relevant(recipient))
         override = data.override_reason.strip()
         if refusals and not (override and may_override):
             errors += [r.message for r in refusals]

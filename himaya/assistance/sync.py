@@ -59,7 +59,9 @@ def resolve(user: Any, raw_items: list[Any]) -> list[tuple[DeliveryData | None, 
     dicts = [item if isinstance(item, dict) else {} for item in raw_items]
     person_codes = {codes.normalise(str(d.get("person") or "")) for d in dicts} - {""}
     household_codes = {codes.normalise(str(d.get("household") or "")) for d in dicts} - {""}
-    people = {p.code: p for p in people_visible_to(user).filter(code__in=person_codes)}
+    # Names and phones are not needed to record a delivery: left encrypted, never decrypted here.
+    people = {p.code: p for p in people_visible_to(user).filter(code__in=person_codes)
+              .defer("given_name", "family_name", "other_names", "phone")}
     households = {h.code: h for h in households_visible_to(user).filter(code__in=household_codes)
                   .select_related("organisation")}
     types = {t.code: t for t in AssistanceType.objects.filter(active=True)}
