@@ -277,53 +277,95 @@ class Outcome:
     rejected_file: Path | None = None
 
 
+class _Refused(Exception):
+    """Raised inside the transaction to roll it back: the import is refused, nothing stays."""
+
+
 def apply_file(path: Path, filename: str, organisation: Organisation, *, actor: Any, mode: str,
                progress: ProgressFn = _no_progress, rejected_path: Path | None = None,
                reason: str = "", today: dt.date | None = None) -> Outcome:
-    """Check, then apply: all rows or nothing (`mode="all"`), or the valid rows (`"valid_rows"`).
+    """Check and apply in one pass: all rows or nothing (`mode="all"`), or the valid rows (`"valid_rows"`).
 
-    In "valid_rows" mode the rejected rows, with their problems, are written to
-    `rejected_path` (an XLSX to correct and import again).
+    Everything happens inside one transaction: rows are checked as they are read and
+    written in batches; if the import is refused in the end (a problem in "all" mode,
+    an unreadable file) or anything fails, the transaction is rolled back and nothing
+    stays. In "valid_rows" mode the rejected rows, with their problems, are written
+    to `rejected_path` (an XLSX to correct and import again).
     """
     today = today or timezone.localdate()
-    report, invalid_rows, household_reasons = _check(path, filename, organisation, progress, today)
-    if report.refused or (mode == "all" and not report.clean):
-        return Outcome(report, applied=False)
-    created, households_created = 0, 0
-    progress(0, report.rows, _("Writing to the registry"))
-    writer = RejectedRowsWriter(rejected_path) if (rejected_path and report.rejected) else None
+    report = Report()
+    counts = {"created": 0, "households": 0}
+    # Progress written inside the transaction would be seen only at its end: say what happens now.
+    progress(0, 0, _("Checking and writing to the registry"))
+    writer = RejectedRowsWriter(rejected_path) if (rejected_path and mode != "all") else None
     try:
-        # One transaction: a failure at any row (or a killed worker) leaves nothing behind.
-        with transaction.atomic(), open_table(path, filename) as table:
-            checker = _Checker(table, organisation, Report(), today)
-            checker.invalid_rows = invalid_rows
-            if writer is not None:
-                writer.start(table.headers)
-            members: dict[str, int] = {}
-            pending: list[tuple[str, Any, Any]] = []
-            for row in checker.rows(_no_progress, ""):
-                if row.number in checker.invalid_rows or row.problems:
-                    if writer is not None:
-                        writer.add(row.values, _reasons(checker.columns, row, household_reasons))
-                    continue
-                pending.append((external_id_of(row.key), row.data, row))
-                if len(pending) >= BATCH:
-                    created += _write(pending, organisation, actor, reason, members)
-                    pending = []
-            created += _write(pending, organisation, actor, reason, members)
-            for reference, household in checker.households.items():
-                if any(r[0] in checker.invalid_rows for r in household.rows):
-                    continue
-                households_created += registry_adapter.household_register_for_import(
-                    actor=actor, organisation=organisation, external_id=f"import:{reference}"[:100],
-                    members=[(members[external_id_of(r[1])], r[2]) for r in household.rows],
-                )
+        with transaction.atomic():
+            _apply_in_transaction(path, filename, organisation, actor, mode, reason, today, report, counts,
+                                  writer)
+    except _Refused:
+        return Outcome(report, applied=False)
+    except UnreadableFile as error:
+        report.file_error = str(error)
+        return Outcome(report, applied=False)
     finally:
         if writer is not None:
             writer.close()
+            if not writer.count and rejected_path is not None:
+                rejected_path.unlink(missing_ok=True)
     progress(report.rows, report.rows, _("Done"))
-    return Outcome(report, applied=True, created=created, households_created=households_created,
-                   rejected_file=rejected_path if writer is not None else None)
+    return Outcome(report, applied=True, created=counts["created"], households_created=counts["households"],
+                   rejected_file=rejected_path if writer is not None and writer.count else None)
+
+
+def _apply_in_transaction(path: Path, filename: str, organisation: Organisation, actor: Any, mode: str,
+                          reason: str, today: dt.date, report: Report, counts: dict[str, int],
+                          writer: RejectedRowsWriter | None) -> None:
+    with open_table(path, filename) as table:
+        checker = _Checker(table, organisation, report, today)
+        checker.header_problems()
+        if report.refused:
+            raise _Refused
+        if writer is not None:
+            writer.start(table.headers)
+        members: dict[str, int] = {}
+        pending: list[Any] = []
+        # Rows of households wait for the last row: a household is applied whole or not at all.
+        held: list[Any] = []
+        for row in checker.rows(_no_progress, ""):
+            _account(report, checker, row)
+            if row.problems:
+                if writer is not None:
+                    writer.add(row.values, _reasons(checker.columns, row, {}))
+                continue
+            if mode == "all" and report.problem_count:
+                continue  # refused in the end anyway: check the rest, write nothing more
+            if row.household:
+                held.append(row)
+                continue
+            pending.append(row)
+            if len(pending) >= BATCH:
+                counts["created"] += _write(pending, organisation, actor, reason, members)
+                pending = []
+        if report.rows == 0:
+            report.file_error = _("The file has no rows to import under its header.")
+            raise _Refused
+        household_reasons = _finish(report, checker)
+        for row in held:
+            if row.number in household_reasons:
+                if writer is not None:
+                    writer.add(row.values, _reasons(checker.columns, row, household_reasons))
+            else:
+                pending.append(row)
+        if mode == "all" and not report.clean:
+            raise _Refused
+        counts["created"] += _write(pending, organisation, actor, reason, members)
+        for reference, household in checker.households.items():
+            if any(r[0] in checker.invalid_rows for r in household.rows):
+                continue
+            counts["households"] += registry_adapter.household_register_for_import(
+                actor=actor, organisation=organisation, external_id=f"import:{reference}"[:100],
+                members=[(members[external_id_of(r[1])], r[2]) for r in household.rows],
+            )
 
 
 def _reasons(columns: ColumnMap, row: Any, household_reasons: dict[int, str]) -> str:
@@ -333,15 +375,16 @@ def _reasons(columns: ColumnMap, row: Any, household_reasons: dict[int, str]) ->
     return "\n".join(reasons)
 
 
-def _write(pending: list[tuple[str, Any, Any]], organisation: Organisation, actor: Any, reason: str,
+def _write(pending: list[Any], organisation: Organisation, actor: Any, reason: str,
            members: dict[str, int]) -> int:
+    """Write a batch of valid rows; returns how many people were created (the others existed)."""
     if not pending:
         return 0
-    before = registry_adapter.existing_people(organisation, [p[0] for p in pending])
+    items = [(external_id_of(row.key), row.data, row.content) for row in pending]
     written = registry_adapter.people_register_batch(
-        actor=actor, organisation=organisation, items=[(p[0], p[1]) for p in pending], reason=reason,
+        actor=actor, organisation=organisation, items=items, reason=reason,
     )
-    for external_id, _data, row in pending:
+    for row, (external_id, _data, _digest) in zip(pending, items, strict=True):
         if row.household:
             members[external_id] = written[external_id]
-    return len(pending) - len(before)
+    return sum(not row.unchanged for row in pending)

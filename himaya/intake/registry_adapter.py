@@ -89,7 +89,7 @@ def _fresh_codes(count: int) -> list[str]:
 
 
 def people_register_batch(
-    *, actor: Any, organisation: Organisation, items: Sequence[tuple[str, PersonData]], reason: str = "",
+    *, actor: Any, organisation: Organisation, items: Sequence[tuple[str, PersonData, str]], reason: str = "",
 ) -> dict[str, int]:
     """Register many people at once, idempotently by external id; returns external id → person pk.
 
@@ -101,7 +101,8 @@ def people_register_batch(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("people_register_batch must run inside the import's transaction")
     authenticated = getattr(actor, "is_authenticated", False)
-    digests = {external_id: person_digest(data) for external_id, data in items}
+    # (external id, data, digest): the digest is `person_digest(data)`, computed once while checking.
+    digests = {external_id: digest for external_id, _data, digest in items}
     existing = dict(
         Person.objects.filter(organisation=organisation, external_id__in=list(digests))
         .values_list("external_id", "pk")
@@ -113,7 +114,7 @@ def people_register_batch(
         for external_id, digest in stored.items():
             if digest != digests[external_id]:
                 raise ExternalIdConflict(existing[external_id])
-    new_items = [(external_id, data) for external_id, data in items if external_id not in existing]
+    new_items = [(external_id, data) for external_id, data, _digest in items if external_id not in existing]
     people: list[Person] = []
     for (external_id, data), code in zip(new_items, _fresh_codes(len(new_items)), strict=True):
         person = Person(

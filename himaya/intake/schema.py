@@ -9,6 +9,7 @@ each value comes from.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -174,13 +175,19 @@ REQUIRED_KEYS = tuple(column.key for column in COLUMNS if column.required)
 KOBO_ID_KEYS = ("meta/instanceid", "instanceid", "_uuid", "uuid")
 
 
-def fold_header(text: object) -> str:
-    """A header as compared: case, accents, punctuation and Kobo group paths folded away."""
-    value = unicodedata.normalize("NFKD", str(text or "")).casefold()
+@functools.lru_cache(maxsize=8192)
+def _fold(text: str) -> str:
+    value = unicodedata.normalize("NFKD", text).casefold()
     value = "".join(ch for ch in value if not unicodedata.combining(ch) or "\u0600" <= ch <= "\u06ff")
     value = value.replace("*", " ").replace("_", " ")
     value = re.sub(r"[^\w\u0600-\u06ff°]+", " ", value)
     return " ".join(value.split())
+
+
+def fold_header(text: object) -> str:
+    """A header (or a choice) as compared: case, accents, punctuation and separators folded away."""
+    # Cached: the same few words (F, oui, SEN…) come back on every row of a file.
+    return _fold(str(text or ""))
 
 
 def _labels_in_every_language(label: str | Promise) -> Iterable[str]:
