@@ -18,18 +18,17 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from himaya.audit.models import AuditEvent
 from himaya.organisations.models import Organisation
-from himaya.registry import blind_index, codes
+from himaya.registry import blind_index, codes, encryption
 from himaya.registry.models import Consent, Household, Person, PersonDocument, SearchKey
 from himaya.registry.services import (
     ExternalIdConflict,
     MemberData,
-    _apply,  # noqa: PLC2701 - the registry's own field setter, so batch and single writes agree
-    _person_search_keys,  # noqa: PLC2701
+    _apply,  # the registry's own field setter, so that batch and single writes agree
     data_digest,
     household_register,
 )
@@ -124,39 +123,76 @@ def people_register_batch(
         _apply(person, data)
         people.append(person)
     Person.objects.bulk_create(people)
-    languages, vulnerabilities, documents, search_keys, consents, events = [], [], [], [], [], []
-    today = timezone.localdate()
-    for person, (_external_id, data) in zip(people, new_items, strict=True):
-        languages += [Person.languages.through(person_id=person.pk, language_id=lang.pk)
-                      for lang in data.languages]
-        vulnerabilities += [Person.vulnerabilities.through(person_id=person.pk, vulnerabilitycriterion_id=v.pk)
-                            for v in data.vulnerabilities]
+    _write_related_rows(people, [data for _external_id, data in new_items], actor if authenticated else None,
+                        organisation, reason)
+    return {**existing, **{p.external_id: p.pk for p in people}}
+
+
+def search_digests(person: Person, key: bytes) -> set[str]:
+    """The person's search keys, as the registry's `_person_search_keys` makes them.
+
+    Computed here with the key passed once (not read again per person); a test
+    compares the two so that they cannot drift apart.
+    """
+    return blind_index.name_search_digests([person.given_name, person.family_name, person.other_names], key=key)
+
+
+def _write_related_rows(people: Sequence[Person], datas: Sequence[PersonData], actor: Any,
+                        organisation: Organisation, reason: str) -> None:
+    # Plain INSERT … VALUES rows instead of model instances: about fifteen rows a person
+    # (search keys above all), and building a model object for each was most of the time.
+    key = encryption.keyring().index_key
+    now, today = timezone.now(), timezone.localdate()
+    actor_id = actor.pk if actor is not None else None
+    username = actor.get_username() if actor is not None else ""
+    languages, vulnerabilities, search_keys, consents, events = [], [], [], [], []
+    documents = []
+    for person, data in zip(people, datas, strict=True):
+        languages += [(person.pk, lang.pk) for lang in data.languages]
+        vulnerabilities += [(person.pk, v.pk) for v in data.vulnerabilities]
+        search_keys += [(person.pk, digest) for digest in sorted(search_digests(person, key))]
+        consents += [(person.pk, c.purpose, c.legal_basis, c.status, c.language.pk if c.language else None,
+                      actor_id, c.collected_on or today) for c in data.consents]
         documents += [
             PersonDocument(person=person, kind=d.kind, number=d.number, issuing_country=d.issuing_country,
-                           number_index=blind_index.exact_digest("document", d.number))
+                           number_index=blind_index.exact_digest("document", d.number, key))
             for d in data.documents
         ]
-        search_keys += _person_search_keys(person)
-        consents += [
-            Consent(person=person, purpose=c.purpose, legal_basis=c.legal_basis, status=c.status,
-                    language=c.language, collected_on=c.collected_on or today,
-                    collected_by=actor if authenticated else None)
-            for c in data.consents
-        ]
-        events.append(AuditEvent(
-            actor=actor if authenticated else None,
-            actor_username=actor.get_username() if authenticated else "",
-            kind=AuditEvent.Kind.CREATE, action="person.register", object_type="registry.person",
-            object_id=str(person.pk), organisation_id=organisation.pk, reason=reason[:255],
-            fields=sorted({name for name, value in data.identity().items() if value}),
-        ))
-    Person.languages.through.objects.bulk_create(languages)
-    Person.vulnerabilities.through.objects.bulk_create(vulnerabilities)
-    PersonDocument.objects.bulk_create(documents)
-    SearchKey.objects.bulk_create(search_keys, batch_size=2000)
-    Consent.objects.bulk_create(consents)
-    AuditEvent.objects.bulk_create(events)
-    return {**existing, **{p.external_id: p.pk for p in people}}
+        events.append((actor_id, username, AuditEvent.Kind.CREATE, "person.register", "registry.person",
+                       str(person.pk), organisation.pk, reason[:255], now,
+                       sorted({name for name, value in data.identity().items() if value})))
+    through_languages = Person.languages.through
+    through_vulnerabilities = Person.vulnerabilities.through
+    _insert_many(through_languages, ["person", "language"], languages)
+    _insert_many(through_vulnerabilities, ["person", "vulnerabilitycriterion"], vulnerabilities)
+    _insert_many(SearchKey, ["person", "digest"], search_keys)
+    _insert_many(Consent, ["person", "purpose", "legal_basis", "status", "language", "collected_by",
+                           "collected_on"], consents)
+    PersonDocument.objects.bulk_create(documents)  # encrypted numbers: through the field, never raw
+    _insert_many(AuditEvent, ["actor", "actor_username", "kind", "action", "object_type", "object_id",
+                              "organisation_id", "reason", "at", "fields"], events)
+
+
+# Fields whose Python value must be adapted for the database (dates, JSON); others go as they are.
+_ADAPTED = (models.DateField, models.JSONField)
+
+
+def _insert_many(model: type[models.Model], names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    adapted = [i for i, f in enumerate(fields) if isinstance(f, _ADAPTED)]
+    if adapted:
+        rows = [tuple(fields[i].get_db_prep_save(v, connection) if i in adapted else v
+                      for i, v in enumerate(row)) for row in rows]
+    quote = connection.ops.quote_name
+    # Table and column names come from the models, quoted; values are parameters.
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start:start + 5000])
 
 
 def household_register_for_import(

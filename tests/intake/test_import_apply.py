@@ -129,3 +129,45 @@ def test_imports_fill_only_the_organisation_they_are_run_for(world, tmp_path):
     assert outcome.created == 2
     assert Person.objects.filter(organisation=world.partner_a).count() == 2
     assert Person.objects.filter(organisation=world.partner_b).count() == 2
+
+
+def test_a_person_imported_in_a_batch_is_stored_as_person_register_stores_them(world):
+    """The batch path must not drift from the registry's own: same search keys, digests, consents."""
+    from himaya.intake.row_cleaning import References  # noqa: F401 - reference tables loaded
+    from himaya.reference.models import Country, Language
+    from himaya.registry.services import person_register
+    from himaya.registry.validation import person_data_validate
+
+    raw = {"given_name": "Ousmane", "family_name": "N'Diaye", "other_names": "Osman", "sex": "male",
+           "birth_date": "1990-03-12", "nationality": Country.objects.get(alpha3="SEN"),
+           "languages": [Language.objects.get(code="wol")], "phone": "0612345678",
+           "documents": [{"kind": "passport", "number": "A123", "issuing_country": "SN"}],
+           "vulnerabilities": ["single-parent"],
+           "consents": [{"purpose": "registration"}, {"purpose": "follow_up", "status": "refused"}]}
+    data = person_data_validate(raw, today=TODAY)
+    single = person_register(actor=world.users["coord_a"], organisation=world.partner_a, data=data,
+                             external_id="single").person
+    from django.db import transaction
+
+    with transaction.atomic():
+        ids = registry_adapter.people_register_batch(
+            actor=world.users["coord_a"], organisation=world.partner_a,
+            items=[("batch", data, registry_adapter.person_digest(data))])
+    batch = Person.objects.get(pk=ids["batch"])
+
+    def shape(person):
+        return {
+            "fields": [getattr(person, f) for f in ("given_name", "family_name", "other_names", "sex",
+                                                     "birth_precision", "birth_date", "birth_year",
+                                                     "birth_month", "nationality_id", "phone", "phone_index",
+                                                     "name_index", "source_digest", "registered_by_id")],
+            "search": sorted(person.search_keys.values_list("digest", flat=True)),
+            "languages": sorted(person.languages.values_list("code", flat=True)),
+            "vulnerabilities": sorted(person.vulnerabilities.values_list("code", flat=True)),
+            "documents": sorted(person.documents.values_list("kind", "number", "number_index")),
+            "consents": sorted(person.consents.values_list("purpose", "legal_basis", "status",
+                                                           "collected_on", "collected_by")),
+            "audit": sorted(AuditEvent.objects.get(action="person.register", object_id=str(person.pk)).fields),
+        }
+
+    assert shape(batch) == shape(single)
