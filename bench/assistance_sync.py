@@ -120,24 +120,29 @@ def run(count: int, limit: float) -> int:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     first = client.post(url, {"deliveries": items}, content_type="application/json")
-    first_seconds = time.perf_counter() - started
+    first_seconds, first_cpu = time.perf_counter() - started, time.process_time() - cpu
     if profile:
         profiler.disable()
         profiler.dump_stats(profile)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     again = client.post(url, {"deliveries": items}, content_type="application/json")
-    again_seconds = time.perf_counter() - started
+    again_seconds, again_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     created, replayed = first.json()["created"], again.json()["replayed"]
     stored = Delivery.objects.count()
     engine = connection.vendor
-    print(f"Assistance sync — {count:,} deliveries in one batch ({engine}, {os.cpu_count()} CPUs)")
+    # The wall time is the figure held against the limit; the CPU time of this process (the
+    # whole request, and for SQLite the database too) shows what a busy machine hides.
+    load = os.getloadavg()[0]
+    print(f"Assistance sync — {count:,} deliveries in one batch ({engine}, {os.cpu_count()} CPUs, "
+          f"load average {load:.1f})")
     print(f"  first send   {first_seconds:6.2f} s   limit {limit:.2f} s   {'OK' if first_seconds <= limit else 'OVER'}"
-          f"   ({created} created, status {first.status_code})")
+          f"   cpu {first_cpu:5.2f} s   ({created} created, status {first.status_code})")
     print(f"  replay       {again_seconds:6.2f} s   limit {limit:.2f} s   "
-          f"{'OK' if again_seconds <= limit else 'OVER'}   ({replayed} replayed, status {again.status_code})")
+          f"{'OK' if again_seconds <= limit else 'OVER'}   cpu {again_cpu:5.2f} s   ({replayed} replayed, "
+          f"status {again.status_code})")
     print(f"  rows stored  {stored} (expected {count})")
     ok = first.status_code == 200 and created == count and replayed == count and stored == count
     return 0 if ok and first_seconds <= limit else 1
