@@ -430,15 +430,13 @@ def voucher_redeem(
         raise VoucherRefused("invalid_amount", " ".join(error.messages)) from None
     key = _valid_key(idempotency_key)
     digest = _authentic_digest(code, vendor)
-    prior = Redemption.objects.select_related("voucher").filter(vendor=vendor, idempotency_key=key).first()
-    if prior is not None:
-        return _replay(prior, digest, amount)
     try:
         with transaction.atomic():
             voucher = Voucher.objects.select_for_update().filter(code_digest=digest).first()
             if voucher is None:
                 raise VoucherRefused("unknown_code", _("No voucher has this code."))
-            # Under the lock: a concurrent duplicate of this request has finished by now.
+            # Checked under the lock, so a concurrent duplicate of this request has finished
+            # by now and this one answers what it answered.
             prior = Redemption.objects.select_related("voucher").filter(
                 vendor=vendor, idempotency_key=key
             ).first()

@@ -1,0 +1,324 @@
+"""Voucher redemptions through the HTTP API, 16 concurrent clients, gunicorn on PostgreSQL.
+
+What it does, in one run:
+1. creates a throw-away database (`himaya_bench_vouchers`) on the PostgreSQL server of
+   BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres), migrates it, and
+   issues vouchers to one person of one association through the services;
+2. measures what `pgbench` (TPC-B-like, same server, same client count) does, as the
+   database's own ceiling on this machine;
+3. starts gunicorn on 127.0.0.1 and sends, from 16 client threads (spread over processes
+   so the client is not the bottleneck), partial redemptions with an Idempotency-Key
+   through `POST /api/v1/vouchers/redeem/` with vendors' personal tokens: throughput,
+   p50/p99 latency;
+4. races: 10,000 attempts to spend 1,000 vouchers in full, ten attempts per voucher from
+   different clients at once; counts successes per voucher (must be exactly one) and
+   checks the ledger (sum of redemptions = face value, no balance below zero);
+5. drops the database and stops the server.
+
+Usage: python bench/vouchers/run.py [--requests 16000] [--workers N] [--seconds-pgbench 10]
+Prints a Markdown table (pasted into docs/performance.md). Exit 1 on any double spend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+DB_NAME = "himaya_bench_vouchers"
+CLIENTS = 16
+
+
+def pg_url(base: str, name: str) -> str:
+    parsed = urlparse(base)
+    return parsed._replace(path=f"/{name}").geturl()
+
+
+def psql(base: str, sql: str) -> None:
+    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+    subprocess.run(["psql", base, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
+                   stdout=subprocess.DEVNULL, env=env)
+
+
+def django_env(db_url: str, var_dir: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": db_url, "HIMAYA_VAR_DIR": var_dir, "HIMAYA_ENV": "development",
+        "DEBUG": "false", "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "himaya.settings",
+        "PYTHONPATH": str(ROOT),
+    })
+    return env
+
+
+# --- Data, made through the application's services (runs inside Django) -------------------
+
+SETUP = r'''
+import json, sys, datetime as dt
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+call_command("load_reference", verbosity=0)
+from django.utils import timezone
+from himaya.accounts.roles import Role
+from himaya.accounts.services import token_create, user_create
+from himaya.organisations.services import organisation_create
+from himaya.reference.models import Region
+from himaya.registry.services import person_register
+from himaya.registry.validation import person_data_validate
+from himaya.vouchers.services import vendor_contract_set, voucher_issue
+
+throughput, races = int(sys.argv[1]), int(sys.argv[2])
+region = Region.objects.get(code="01")
+partner = organisation_create(actor=None, code="bench-asso", kind="partner", name_fr="Association banc", region=region)
+consents = [{"purpose": p, "legal_basis": "consent"} for p in ("registration", "assistance")]
+person = person_register(actor=None, organisation=partner, data=person_data_validate({
+    "given_name": "Awa", "family_name": "Banc", "sex": "female", "birth_year": "1990",
+    "region": "01", "consents": consents})).person
+tokens = []
+for n in range(16):
+    vendor = organisation_create(actor=None, code=f"bench-shop-{n}", kind="vendor", name_fr=f"Épicerie {n}", region=region)
+    vendor_contract_set(actor=None, vendor=vendor, categories=["food"])
+    user = user_create(actor=None, username=f"bench-vendor-{n}", email=f"v{n}@bench.invalid",
+                       organisation=vendor, role=Role.VENDOR)
+    tokens.append(token_create(actor=user, name="bench").raw)
+today = timezone.localdate()
+
+def issue(count, value):
+    out = []
+    while len(out) < count:
+        chunk = voucher_issue(actor=None, partner=partner, beneficiaries=[person] * min(5000, count - len(out)),
+                              category="food", value=value, valid_from=today,
+                              valid_until=today + dt.timedelta(days=30))
+        out += [i.code for i in chunk]
+    return out
+
+print(json.dumps({"tokens": tokens, "pool": issue(throughput, "1000"), "race": issue(races, "100")}))
+'''
+
+VERIFY = r'''
+import json, django
+django.setup()
+from django.db.models import Count, Sum
+from himaya.vouchers.models import Voucher, Redemption
+race = Voucher.objects.filter(value=100)
+per = race.annotate(n=Count("redemptions"), taken=Sum("redemptions__amount"))
+print(json.dumps({
+    "vouchers": race.count(),
+    "spent_once": per.filter(n=1).count(),
+    "double_spent": per.filter(n__gt=1).count(),
+    "ledger_mismatch": per.exclude(taken=100).count(),
+    "negative": Voucher.objects.filter(balance__lt=0).count(),
+    "pool_consistent": all(1000 - balance == (taken or 0) for balance, taken in
+        Voucher.objects.filter(value=1000).annotate(t=Sum("redemptions__amount")).values_list("balance", "t")),
+}))
+'''
+
+
+# --- Load generator ------------------------------------------------------------------------
+
+
+def _client_process(port: int, jobs: list[tuple[str, str, str, str]], threads: int, out: multiprocessing.Queue) -> None:
+    """Send jobs (token, code, amount, key) from `threads` keep-alive connections; report
+    each answer's status and latency."""
+    results: list[tuple[int, float]] = []
+    lock = threading.Lock()
+    shares = [jobs[i::threads] for i in range(threads)]
+
+    def run(share: list[tuple[str, str, str, str]]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local = []
+        for token, code, amount, key in share:
+            body = json.dumps({"code": code, "amount": amount})
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key,
+                       "Content-Type": "application/json", "Connection": "keep-alive"}
+            started = time.perf_counter()
+            for attempt in range(3):
+                try:
+                    conn.request("POST", "/api/v1/vouchers/redeem/", body, headers)
+                    response = conn.getresponse()
+                    response.read()
+                    break
+                except (http.client.HTTPException, OSError):
+                    # The server closed an idle keep-alive connection: reconnect and retry
+                    # with the same key (that is what the key is for).
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    if attempt == 2:
+                        raise
+            local.append((response.status, time.perf_counter() - started))
+        with lock:
+            results.extend(local)
+
+    def guarded(share: list[tuple[str, str, str, str]]) -> None:
+        try:
+            run(share)
+        except Exception:  # noqa: BLE001 — a dead client must not hang the whole run
+            with lock:
+                results.append((-1, 0.0))
+
+    workers = [threading.Thread(target=guarded, args=(share,)) for share in shares]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    out.put(results)
+
+
+def load(port: int, jobs: list[tuple[str, str, str, str]], processes: int = 4) -> tuple[float, list[tuple[int, float]]]:
+    """Spread jobs over `processes` × CLIENTS/processes client threads; returns wall time and results."""
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    per = CLIENTS // processes
+    chunks = [jobs[i::processes] for i in range(processes)]
+    procs = [multiprocessing.Process(target=_client_process, args=(port, c, per, queue)) for c in chunks]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results: list[tuple[int, float]] = []
+    for _ in procs:
+        results += queue.get(timeout=1800)
+    elapsed = time.perf_counter() - started
+    for p in procs:
+        p.join()
+    return elapsed, results
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def pgbench(db_url: str, seconds: int) -> dict[str, float]:
+    subprocess.run(["pgbench", "-i", "-q", "-s", "4", db_url], check=True, capture_output=True)
+    out = subprocess.run(["pgbench", "-c", str(CLIENTS), "-j", "2", "-T", str(seconds), db_url],
+                         check=True, capture_output=True, text=True).stdout
+    tps = next(float(line.split("=")[1].split()[0]) for line in out.splitlines() if line.startswith("tps ="))
+    latency = next(float(line.split("=")[1].split()[0]) for line in out.splitlines()
+                   if line.startswith("latency average"))
+    subprocess.run(["pgbench", "-i", "-I", "d", db_url], check=False, capture_output=True)
+    return {"tps": tps, "latency_ms": latency}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=16000, help="throughput phase: redemptions sent")
+    parser.add_argument("--races", type=int, default=1000, help="vouchers raced for, ten attempts each")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 × cores + 1)")
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
+    parser.add_argument("--seconds-pgbench", type=int, default=10)
+    args = parser.parse_args()
+    base = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not shutil.which("pgbench") or not shutil.which("psql"):
+        print("vouchers bench: skipped (pgbench/psql not installed)")
+        return 0
+    try:
+        psql(base, "SELECT 1")
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        print(f"vouchers bench: skipped (no PostgreSQL at {base})")
+        return 0
+    cores = os.cpu_count() or 1
+    workers = args.workers or 2 * cores + 1
+    db_url = pg_url(base, DB_NAME)
+    var_dir = tempfile.mkdtemp(prefix="hvar-bench-vouchers-")
+    env = django_env(db_url, var_dir)
+    psql(base, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    psql(base, f"CREATE DATABASE {DB_NAME}")
+    server = None
+    try:
+        print(f"vouchers bench: {cores} cores, PostgreSQL database {DB_NAME}; preparing data…", flush=True)
+        data = json.loads(subprocess.run([PYTHON, "-c", SETUP, str(args.requests // 8), str(args.races)],
+                                         env=env, check=True, capture_output=True, text=True).stdout
+                          .strip().splitlines()[-1])
+        tokens, pool, race = data["tokens"], data["pool"], data["race"]
+        pg = pgbench(db_url, args.seconds_pgbench)
+        port = free_port()
+        command = [str(Path(PYTHON).parent / "gunicorn"), "himaya.wsgi", "-b", f"127.0.0.1:{port}",
+                   "-w", str(workers), "-k", args.worker_class, "--threads", str(args.threads),
+                   "--keep-alive", "30", "--log-level", "warning"]
+        server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+        wait_for(port)
+        # Warm-up: every worker imports, connects and fills its caches.
+        load(port, [(tokens[i % CLIENTS], pool[i % len(pool)], "0.01", f"warm-{i}") for i in range(400)])
+
+        # Throughput: partial redemptions of 1 MAD spread over the pool (some rows contended).
+        jobs = [(tokens[i % CLIENTS], pool[(i * 7919) % len(pool)], "1", f"t-{uuid.uuid4()}")
+                for i in range(args.requests)]
+        elapsed, results = load(port, jobs)
+        ok = [lat for status, lat in results if status == 201]
+        statuses: dict[int, int] = {}
+        for status, _lat in results:
+            statuses[status] = statuses.get(status, 0) + 1
+
+        # Races: ten attempts per voucher, from ten different vendors, at the same moment.
+        race_jobs = [(tokens[(v + k) % CLIENTS], race[v], "100", f"r-{v}-{k}")
+                     for v in range(len(race)) for k in range(10)]
+        race_elapsed, race_results = load(port, race_jobs)
+        race_statuses: dict[int, int] = {}
+        for status, _lat in race_results:
+            race_statuses[status] = race_statuses.get(status, 0) + 1
+        verify = json.loads(subprocess.run([PYTHON, "-c", VERIFY], env=env, check=True, capture_output=True,
+                                           text=True).stdout.strip().splitlines()[-1])
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        psql(base, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+    rate = len(ok) / elapsed
+    p50, p99 = percentile(ok, 0.50) * 1000, percentile(ok, 0.99) * 1000
+    print()
+    print(f"| measure ({cores} cores, PostgreSQL, gunicorn {args.worker_class} ×{workers}"
+          f"{f'×{args.threads} threads' if args.worker_class == 'gthread' else ''}, {CLIENTS} clients) | value |")
+    print("|---|---|")
+    print(f"| pgbench TPC-B-like, {CLIENTS} clients, {args.seconds_pgbench} s | {pg['tps']:.0f} tps, "
+          f"{pg['latency_ms']:.1f} ms average |")
+    print(f"| API redemptions (`POST /api/v1/vouchers/redeem/`), {len(results)} sent | {rate:.0f} /s |")
+    print(f"| latency p50 / p99 | {p50:.1f} ms / {p99:.1f} ms |")
+    print(f"| answers | {', '.join(f'{k}: {v}' for k, v in sorted(statuses.items()))} |")
+    print(f"| racing attempts (10 per voucher) | {len(race_results)} in {race_elapsed:.1f} s: "
+          f"{', '.join(f'{k}: {v}' for k, v in sorted(race_statuses.items()))} |")
+    print(f"| vouchers spent exactly once / double spends | {verify['spent_once']} of {verify['vouchers']} / "
+          f"{verify['double_spent']} |")
+    print(f"| ledger = face value; balances ≥ 0 | {verify['ledger_mismatch'] == 0 and verify['negative'] == 0} |")
+    print(f"| partial redemptions: balance = value − redemptions on every voucher | {verify['pool_consistent']} |")
+    good = (verify["pool_consistent"] and verify["double_spent"] == 0 and verify["ledger_mismatch"] == 0 and verify["negative"] == 0
+            and verify["spent_once"] == verify["vouchers"])
+    return 0 if good else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
