@@ -38,6 +38,8 @@ NATIONALITIES = ["SEN", "CIV", "MLI", "GIN", "CMR", "COD", "NGA", "SYR", "SDN", 
 def _setup_django(var_dir: Path) -> None:
     os.environ["HIMAYA_VAR_DIR"] = str(var_dir)
     os.environ.setdefault("HIMAYA_ENV", "development")
+    # As in production: with DEBUG on, Django formats and keeps every query, big bulk inserts included.
+    os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "himaya.settings")
     sys.path.insert(0, str(REPO))
     import django

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -384,6 +384,9 @@ def _write(pending: list[Any], organisation: Organisation, actor: Any, reason: s
     written = registry_adapter.people_register_batch(
         actor=actor, organisation=organisation, items=items, reason=reason,
     )
+    # With DEBUG on (development), Django keeps the text of each query: bulk inserts of a
+    # thousand encrypted rows would make memory grow with the file.
+    reset_queries()
     for row, (external_id, _data, _digest) in zip(pending, items, strict=True):
         if row.household:
             members[external_id] = written[external_id]

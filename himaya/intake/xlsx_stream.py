@@ -38,8 +38,17 @@ class SheetInfo:
     path: str
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(name: str) -> str:
-    return name.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
+    """The element's name without its prefix (some writers use x:c, x:row); cached, it is per cell."""
+    local = _LOCAL_NAMES.get(name)
+    if local is None:
+        local = name.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
+        if len(_LOCAL_NAMES) < 256:  # a hostile file cannot grow it: a sheet has a dozen names
+            _LOCAL_NAMES[name] = local
+    return local
 
 
 def _column_index(letters: str) -> int:
