@@ -68,6 +68,15 @@ JOIN (SELECT id, unit_value, row_number() OVER (ORDER BY id) - 1 AS n
 """
 
 
+def connect() -> None:
+    os.environ["DATABASE_URL"] = f"{SERVER}/{NAME}"
+    os.environ.setdefault("HIMAYA_VAR_DIR", "/tmp/hvar-bench")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "himaya.settings")
+    import django
+
+    django.setup()
+
+
 def setup(people: int, deliveries: int) -> dict[str, float]:
     timings: dict[str, float] = {}
     psql(f"DROP DATABASE IF EXISTS {NAME}")
@@ -76,12 +85,7 @@ def setup(people: int, deliveries: int) -> dict[str, float]:
     himaya("migrate", "-v0")
     himaya("load-reference")
     timings["schema and reference data"] = time.perf_counter() - started
-    os.environ["DATABASE_URL"] = f"{SERVER}/{NAME}"
-    os.environ.setdefault("HIMAYA_VAR_DIR", "/tmp/hvar-bench")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "himaya.settings")
-    import django
-
-    django.setup()
+    connect()
     from django.db import connection, transaction
 
     from himaya.scenario import foundation, results
@@ -195,10 +199,16 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--deliveries", type=int, default=10_000_000)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database a previous --keep run left")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     try:
-        timings = setup(args.people, args.deliveries)
+        if args.reuse:
+            connect()
+            timings = {}
+        else:
+            timings = setup(args.people, args.deliveries)
         for label, seconds in timings.items():
             print(f"{label}: {seconds:.1f} s")
         rows = measure()

@@ -23,8 +23,10 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -172,9 +174,11 @@ def people_reached_queryset(window: Window, params: dict[str, Any]) -> QuerySet:
     from himaya.registry.models import Person
 
     qs = deliveries_queryset(window, params)
+    # EXISTS, not IN: with millions of deliveries an OR of two IN-subqueries cannot be hashed
+    # and PostgreSQL falls back to rescanning the list for every person.
     return Person.objects.filter(
-        Q(pk__in=qs.filter(person__isnull=False).values("person_id"))
-        | Q(membership__household_id__in=qs.filter(household__isnull=False).values("household_id"))
+        Exists(qs.filter(person=OuterRef("pk")))
+        | Exists(qs.filter(household__members__person=OuterRef("pk")))
     )
 
 
@@ -208,8 +212,8 @@ def distinct_households(window: Window, params: dict[str, Any], by: Sequence[str
 
     qs = deliveries_queryset(window, params)
     households = Household.objects.filter(
-        Q(pk__in=qs.filter(household__isnull=False).values("household_id"))
-        | Q(members__person_id__in=qs.filter(person__isnull=False).values("person_id"))
+        Exists(qs.filter(household=OuterRef("pk")))
+        | Exists(qs.filter(person__membership__household=OuterRef("pk")))
     )
     names = []
     if "partner" in by:
