@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.voucher_detail, name="voucher-detail"),
     path("<int:pk>/cancel/", views.voucher_cancel, name="voucher-cancel"),
     path("<int:pk>/reissue/", views.voucher_reissue, name="voucher-reissue"),
+    path("person/<int:pk>/panel/", views.person_panel, name="person-panel"),
     path("redeem/", views.redeem, name="redeem"),
     path("receipts/", views.vendor_redemptions, name="vendor-redemptions"),
     path("receipts/<int:pk>/", views.receipt, name="receipt"),

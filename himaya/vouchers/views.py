@@ -128,6 +128,16 @@ def voucher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+@allow(queries.VOUCHER_READERS)
+def person_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person's vouchers, as a partial for the registry's person page (htmx `hx-get`)."""
+    from himaya.registry.queries import person_for_user
+
+    person = person_for_user(request.user, pk)
+    vouchers = queries.vouchers_visible_to(request.user).filter(person=person).order_by("-issued_at")
+    return render(request, "vouchers/person_panel.html", {"person": person, "vouchers": vouchers[:50]})
+
+
 @allow(queries.ISSUERS)
 @require_POST
 def voucher_cancel(request: HttpRequest, pk: int) -> HttpResponse:

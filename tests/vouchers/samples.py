@@ -49,6 +49,7 @@ SAMPLES = {
     "vouchers:voucher-detail": Sample(lambda w: {"pk": _voucher(w).pk}, owner="a"),
     "vouchers:voucher-cancel": Sample(lambda w: {"pk": _voucher(w).pk}, owner="a"),
     "vouchers:voucher-reissue": Sample(lambda w: {"pk": _voucher(w).pk}, owner="a"),
+    "vouchers:person-panel": Sample(lambda w: {"pk": _voucher(w).person_id}, owner="a"),
     # A receipt is the vendor's alone; other roles may not use the route at all.
     "vouchers:receipt": Sample(lambda w: {"pk": _redemption(w).pk}),
     "vouchers:statement-detail": Sample(lambda w: {"pk": _statement(w).pk}),

@@ -151,3 +151,10 @@ def test_anomaly_flags(world):
     assert kinds.count("burst") == 1 and kinds.count("outside_region") == 1
     burst = next(f for f in flags if f.kind == "burst")
     assert burst.detail["count"] == 12
+
+
+def test_person_panel_lists_the_persons_vouchers_for_the_registry_page(world):
+    issued = issue(world.partner_a, value="150")
+    panel = world.client_for("agent_a").get(f"/vouchers/person/{issued.voucher.person_id}/panel/")
+    assert panel.status_code == 200 and issued.voucher.code_hint in panel.content.decode()
+    assert world.client_for("coord_b").get(f"/vouchers/person/{issued.voucher.person_id}/panel/").status_code == 404
