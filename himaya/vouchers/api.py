@@ -191,12 +191,38 @@ class StatementDetailOutput(StatementOutput):
         return StatementLineOutput(queries.statement_lines(obj), many=True).data
 
 
-class StatementListApi(generics.ListAPIView):
+class StatementInput(serializers.Serializer):
+    vendor = serializers.SlugField(required=False, help_text="Vendor code; a vendor's own by default")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+
+
+class StatementListApi(generics.ListCreateAPIView):
+    """Statements the caller may read; POST makes one of a vendor's redemptions not yet on one."""
+
     allowed_roles = queries.STATEMENT_READERS
     serializer_class = StatementOutput
 
     def get_queryset(self):  # noqa: ANN201
         return queries.statements_visible_to(self.request.user)
+
+    @extend_schema(request=StatementInput, responses={201: StatementDetailOutput})
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        payload = StatementInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        vendors = queries.vendors_for_statements(request.user)
+        vendor = (vendors.filter(code=data["vendor"]) if data.get("vendor") else vendors).first()
+        if vendor is None or (not data.get("vendor") and vendors.count() != 1):
+            raise ApiValidationError({"vendor": ["unknown vendor code"]})
+        try:
+            statement = services.statement_create(
+                actor=request.user, vendor=vendor, period_start=data["period_start"],
+                period_end=data["period_end"],
+            )
+        except ValidationError as error:
+            raise ApiValidationError(error.messages) from None
+        return Response(StatementDetailOutput(statement).data, status=status.HTTP_201_CREATED)
 
 
 class StatementDetailApi(generics.RetrieveAPIView):
@@ -326,3 +352,27 @@ class VoucherReissueApi(_VoucherAction):
         except ValidationError as error:
             raise ApiValidationError(error.messages) from None
         return Response(_issued([issued])[0])
+
+
+class PaidInput(serializers.Serializer):
+    payment_reference = serializers.CharField(max_length=80, required=False, default="", allow_blank=True)
+
+
+class StatementPaidApi(APIView):
+    """Mark a statement paid (programme managers and administrators)."""
+
+    allowed_roles = queries.STATEMENT_PAYERS
+
+    @extend_schema(request=PaidInput, responses={200: StatementOutput, 400: OpenApiResponse()})
+    def post(self, request: Any, pk: int) -> Response:
+        statement = queries.statement_for_user(request.user, pk)
+        payload = PaidInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            statement = services.statement_mark_paid(
+                actor=request.user, statement=statement,
+                payment_reference=payload.validated_data["payment_reference"],
+            )
+        except ValidationError as error:
+            raise ApiValidationError(error.messages) from None
+        return Response(StatementOutput(statement).data)

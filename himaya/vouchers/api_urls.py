@@ -13,4 +13,8 @@ urlpatterns = [
         "vouchers/statements/<int:pk>/", api.StatementDetailApi.as_view(),
         name="api-voucher-statement-detail",
     ),
+    path(
+        "vouchers/statements/<int:pk>/paid/", api.StatementPaidApi.as_view(),
+        name="api-voucher-statement-paid",
+    ),
 ]

@@ -59,4 +59,5 @@ SAMPLES = {
     "api-voucher-cancel": Sample(lambda w: {"pk": _voucher(w).pk}, owner="a"),
     "api-voucher-reissue": Sample(lambda w: {"pk": _voucher(w).pk}, owner="a"),
     "api-voucher-statement-detail": Sample(lambda w: {"pk": _statement(w).pk}),
+    "api-voucher-statement-paid": Sample(lambda w: {"pk": _statement(w).pk}),
 }

@@ -116,3 +116,22 @@ def test_the_routes_are_in_the_openapi_schema(world):
     for path in ("/api/v1/vouchers/check/", "/api/v1/vouchers/redeem/", "/api/v1/vouchers/statements/",
                  "Idempotency-Key"):
         assert path in schema
+
+
+def test_statements_through_the_api(world, till):
+    from himaya.vouchers.services import voucher_redeem
+
+    issued = issue(world.partner_a, value="100")
+    voucher_redeem(code=issued.code, vendor=world.vendor, amount="60", actor=None, idempotency_key="s")
+    today = timezone.localdate().isoformat()
+    made = till.post("/api/v1/vouchers/statements/", {"period_start": today, "period_end": today},
+                     content_type="application/json")
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert body["total"] == "60.00" and len(body["lines"]) == 1
+    assert set(body["lines"][0]) == {"receipt", "at", "amount", "balance_after", "voucher", "partner"}
+    assert till.post(f"/api/v1/vouchers/statements/{body['id']}/paid/").status_code == 403
+    paid = world.client_for("manager").post(f"/api/v1/vouchers/statements/{body['id']}/paid/",
+                                            {"payment_reference": "VIR-9"}, content_type="application/json")
+    assert paid.json()["status"] == "paid"
+    assert till.get("/api/v1/vouchers/statements/").json()["results"][0]["status"] == "paid"
