@@ -303,9 +303,7 @@ def _check_members(organisation: Organisation, members: Sequence[MemberData],
         if member.person.pk in seen:
             errors.append(_("Person %(code)s is listed twice.") % {"code": member.person.code_display})
         seen.add(member.person.pk)
-        current = HouseholdMember.objects.filter(person=member.person).exclude(
-            household=household).first() if household else HouseholdMember.objects.filter(
-            person=member.person).first()
+        current = HouseholdMember.objects.filter(person=member.person).select_related("household").first()
         if current is not None:
             errors.append(_("Person %(code)s already belongs to household %(household)s.")
                           % {"code": member.person.code_display, "household": current.household.code_display})

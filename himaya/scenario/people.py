@@ -15,6 +15,8 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from himaya.audit.services import audit_record
 from himaya.reference.models import Country, Language, Province
 from himaya.registry import blind_index, codes, encryption
@@ -140,6 +142,20 @@ def _name(rng: random.Random, origin: Origin, pool: tuple[str, ...], arabic: boo
     return ARABIC.get(name, name) if arabic else name
 
 
+def _insert_rows(model: type, columns: list[str], rows: list[tuple]) -> None:
+    """Multi-row INSERTs of already-prepared values: no model instances, few round trips."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = 500  # well under SQLite's limit on parameters per statement
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start:start + per_statement]
+            values = ", ".join([one_row] * len(chunk))
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values}",  # noqa: S608
+                           [value for row in chunk for value in row])
+
+
 def build(world: DemoWorld) -> None:
     rng = world.rng
     partners = list(world["partners"])
@@ -247,17 +263,16 @@ def build(world: DemoWorld) -> None:
          for h, members in households for i, rel in members],
         batch_size=2000,
     )
+    # Link and key rows go in as plain tuples: building ~100,000 model instances for
+    # rows of two or three columns would take most of the demo's minute.
     language_links, vulnerability_links, documents, consents, keys = [], [], [], [], []
-    LanguageLink = Person.languages.through
-    VulnerabilityLink = Person.vulnerabilities.through
     for draft in drafts:
         p = draft.person
         for code in dict.fromkeys(draft.languages):
             if code in languages:
-                language_links.append(LanguageLink(person_id=p.pk, language_id=languages[code].pk))
+                language_links.append((p.pk, languages[code].pk))
         for code in sorted(draft.vulnerabilities):
-            vulnerability_links.append(
-                VulnerabilityLink(person_id=p.pk, vulnerabilitycriterion_id=criteria[code].pk))
+            vulnerability_links.append((p.pk, criteria[code].pk))
         if draft.passport:
             documents.append(PersonDocument(
                 person=p, kind=PersonDocument.Kind.PASSPORT, number=draft.passport,
@@ -270,16 +285,18 @@ def build(world: DemoWorld) -> None:
             if rng.random() < chance:
                 basis = (LegalBasis.VITAL_INTEREST if draft.age < 18 and purpose == Purpose.REGISTRATION
                          and "unaccompanied-child" in draft.vulnerabilities else LegalBasis.CONSENT)
-                consents.append(Consent(
-                    person=p, purpose=purpose, legal_basis=basis, status=Consent.Status.GIVEN,
-                    language=consent_language, collected_by=p.registered_by, collected_on=collected))
+                consents.append((p.pk, str(purpose), str(basis), str(Consent.Status.GIVEN),
+                                 consent_language.pk if consent_language else None,
+                                 p.registered_by.pk if p.registered_by else None, collected))
         for digest in blind_index.name_search_digests([p.given_name, p.family_name], index_key):
-            keys.append(SearchKey(person=p, digest=digest))
-    LanguageLink.objects.bulk_create(language_links, batch_size=5000)
-    VulnerabilityLink.objects.bulk_create(vulnerability_links, batch_size=5000)
+            keys.append((p.pk, digest))
     PersonDocument.objects.bulk_create(documents, batch_size=2000)
-    Consent.objects.bulk_create(consents, batch_size=5000)
-    SearchKey.objects.bulk_create(keys, batch_size=5000)
+    _insert_rows(Person.languages.through, ["person_id", "language_id"], language_links)
+    _insert_rows(Person.vulnerabilities.through, ["person_id", "vulnerabilitycriterion_id"],
+                 vulnerability_links)
+    _insert_rows(Consent, ["person_id", "purpose", "legal_basis", "status", "language_id",
+                           "collected_by_id", "collected_on"], consents)
+    _insert_rows(SearchKey, ["person_id", "digest"], keys)
     audit_record(actor=None, kind="create", action="person.demo_build",
                  object_type="registry.person", reason=f"{len(drafts)} synthetic people")
     world["people"] = [d.person.pk for d in drafts]
