@@ -69,7 +69,9 @@ def deduplicate(
     if thresholds is not None:
         chosen = replace(chosen, thresholds=thresholds)
 
-    scored = score(table, chosen, threads=threads)
+    # In-batch term frequencies mean little on a small batch (TRAIN_MIN_RECORDS).
+    scored = score(table, chosen, threads=threads,
+                   term_frequencies=table.num_rows >= TRAIN_MIN_RECORDS)
     timings.update(scored.timings)
 
     began = time.perf_counter()

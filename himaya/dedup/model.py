@@ -436,23 +436,44 @@ def train(
     )
 
 
+def _without_term_frequencies(model_settings: dict[str, Any]) -> dict[str, Any]:
+    comparisons = []
+    for comparison in model_settings["comparisons"]:
+        levels = [
+            {k: v for k, v in level.items()
+             if k not in {"tf_adjustment_column", "tf_adjustment_weight"}}
+            for level in comparison["comparison_levels"]
+        ]
+        comparisons.append({**comparison, "comparison_levels": levels})
+    return {**model_settings, "comparisons": comparisons}
+
+
 def score(
     table: pa.Table,
     model: TrainedModel,
     *,
     threads: int | None = None,
+    term_frequencies: bool = True,
 ) -> Scored:
-    """Score every candidate pair; keep those at or above the review threshold."""
+    """Score every candidate pair; keep those at or above the review threshold.
+
+    Term frequencies come from the batch itself, which misleads on a handful of
+    records (one name twice in three records looks "very common"): pass
+    `term_frequencies=False` for small batches.
+    """
     timings: dict[str, float] = {}
     con = connect(threads)
     # Blocking is code, not a trained parameter: a stored model is scored with
     # the current rules.
     model_settings = {**model.splink_settings,
                       "blocking_rules_to_generate_predictions": BLOCKING_RULES}
+    if not term_frequencies:
+        model_settings = _without_term_frequencies(model_settings)
     linker = _linker(table, model_settings, con)
     started = time.perf_counter()
-    for column in ("name_key", "phone"):
-        linker.table_management.compute_tf_table(column)
+    if term_frequencies:
+        for column in ("name_key", "phone"):
+            linker.table_management.compute_tf_table(column)
     predictions = linker.inference.predict(
         threshold_match_weight=model.thresholds.review, warning_mode="never"
     )

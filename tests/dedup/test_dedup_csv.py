@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 from bench.dedup.generate import generate
 from himaya.dedup.evaluation import pairwise_score
 
-# Measured on this file (2,000 records, seed 1, shipped model v1, auto-merge at 9):
-# precision 1.000, recall 0.490, F1 0.658. The floors leave room for library and
-# platform differences, not for a real regression.
-F1_FLOOR = 0.60
+# Measured on this file (2,000 records, seed 1, shipped model v1, auto-merge at 9,
+# no in-batch term frequencies): precision 0.999, recall 0.567, F1 0.723. The
+# floors leave room for library and platform differences, not for a regression.
+F1_FLOOR = 0.65
 PRECISION_FLOOR = 0.97
 HEADER = "record_id,given_name,family_name,sex,birth_date,nationality,phone,document_number,region,partner\n"
 
@@ -95,4 +95,5 @@ def test_tiny_file_with_empty_fields(tmp_path: Path) -> None:
     call_command("dedup_csv", str(source), str(out))
     clusters = {r["record_id"]: r["cluster_id"] for r in _read(out)}
     assert set(clusters) == {"a", "b", "c"}
+    assert clusters["a"] == clusters["b"]  # swapped names, one phone in two formats
     assert clusters["c"] == "c"
