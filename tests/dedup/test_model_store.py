@@ -38,3 +38,14 @@ def test_no_duckdb_extension_can_be_installed() -> None:
     con = connect()
     assert con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchone() == (False,)
     con.close()
+
+
+def test_engine_imports_without_django_settings() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    code = ("import sys, himaya.dedup.matching, himaya.dedup.evaluation; "
+            "sys.exit('django' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
