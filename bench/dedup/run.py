@@ -53,10 +53,12 @@ def run_child(engine: str, data: Path, out: Path, threads: int | None) -> None:
     records = read_records(data / "records.csv")
     report["phases"]["read"] = {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
     order = [r["record_id"] for r in records]
+    peaks: dict[str, float] = {}
     if engine == "himaya":
         from himaya.dedup.matching import deduplicate
 
-        result = deduplicate(records, threads=threads)
+        result = deduplicate(records, threads=threads,
+                             on_phase=lambda phase: peaks.__setitem__(phase, _peak_mb()))
         clusters = result.clusters
         timings = result.timings
         report["review_queue"] = len(result.review)
@@ -76,6 +78,8 @@ def run_child(engine: str, data: Path, out: Path, threads: int | None) -> None:
                 csv.writer(handle).writerows(peers.HOPE_PAIRS)
     for phase, seconds in timings.items():
         report["phases"][phase] = {"seconds": seconds}
+        if engine == "himaya" and phase in peaks:
+            report["phases"][phase]["peak_mb"] = peaks[phase]
     report["phases"]["engine_peak_mb"] = _peak_mb()
     started = time.perf_counter()
     write_clusters(out / f"{engine}.csv", clusters, order)
@@ -257,7 +261,8 @@ def markdown(size: int, reports: list[dict[str, Any]], manifest: dict[str, Any])
         lines.append(f"| {error} | " + " | ".join(
             _fmt(r["metrics"]["recall_by_error"].get(error, float("nan"))) for r in reports)
             + " |")
-    lines += ["", "Time (s) and peak memory per phase:", "",
+    lines += ["", "Time (s) per phase, with the process's peak memory so far where measured:",
+              "",
               "| engine | " + " | ".join(["read", "features", "train", "predict", "cluster",
                                             "write"]) + " | peak MB |",
               "|---|" + "---|" * 7]
@@ -265,7 +270,9 @@ def markdown(size: int, reports: list[dict[str, Any]], manifest: dict[str, Any])
         if r["engine"] == "himaya_match":
             continue
         ph = r["phases"]
-        cells = [f"{ph[p]['seconds']:.1f}" if p in ph else "—"
+        cells = [(f"{ph[p]['seconds']:.1f}" + (f" ({ph[p]['peak_mb']:.0f} MB)"
+                                                if "peak_mb" in ph[p] else ""))
+                 if p in ph else "—"
                  for p in ("read", "features", "train", "predict", "cluster", "write")]
         lines.append(f"| {LABELS[r['engine']]} | " + " | ".join(cells)
                      + f" | {r['peak_mb']:.0f} |")

@@ -7,7 +7,7 @@ the whole-registry task; it touches no database of Himaya's.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from himaya.dedup.clustering import cluster
@@ -50,22 +50,30 @@ def deduplicate(
     cannot_link: Iterable[tuple[str, str]] = (),
     seed: int = 42,
     threads: int | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> DedupResult:
     """Cluster `records` (dicts with the fields of `features.INPUT_FIELDS`).
 
     With no model given, a model is trained on the records themselves (EM, no
-    labels), or the latest stored model is used for small batches.
+    labels), or the latest stored model is used for small batches. `on_phase` is
+    called with each phase's name when it ends (progress bars, memory probes).
     """
+    def done(phase: str) -> None:
+        if on_phase:
+            on_phase(phase)
+
     timings: dict[str, float] = {}
     started = time.perf_counter()
     table = features_table(records)
     timings["features"] = time.perf_counter() - started
+    done("features")
 
     chosen = choose_model(table.num_rows, model=model, store=store)
     if chosen is None:
         began = time.perf_counter()
         chosen = train(table, seed=seed, threads=threads)
         timings["train"] = time.perf_counter() - began
+        done("train")
     if thresholds is not None:
         chosen = replace(chosen, thresholds=thresholds)
 
@@ -73,6 +81,7 @@ def deduplicate(
     scored = score(table, chosen, threads=threads,
                    term_frequencies=table.num_rows >= TRAIN_MIN_RECORDS)
     timings.update(scored.timings)
+    done("predict")
 
     began = time.perf_counter()
     pairs = list(zip(scored.left, scored.right, scored.weight, strict=True))
@@ -89,4 +98,5 @@ def deduplicate(
     )
     timings["cluster"] = time.perf_counter() - began
     timings["total"] = time.perf_counter() - started
+    done("cluster")
     return DedupResult(clusters, review, sum(w >= auto for *_, w in pairs), chosen, timings)
