@@ -5,6 +5,7 @@ Views stay thin: they call `sync`, `services` and `queries`.
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +14,48 @@ from rest_framework.views import APIView
 from himaya.assistance import queries, sync
 from himaya.assistance.models import Delivery, Referral
 from himaya.registry.idempotency import idempotent
+
+
+class SyncItemInput(serializers.Serializer):
+    """One offline delivery: codes, never names or database ids of people."""
+
+    uuid = serializers.UUIDField(help_text="The client's id: the same id twice is one delivery.")
+    type = serializers.CharField(help_text="Assistance type code, e.g. food-kit.")
+    person = serializers.CharField(required=False, help_text="Person code (or give household).")
+    household = serializers.CharField(required=False, help_text="Household code (or give person).")
+    delivered_on = serializers.DateField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, required=False)
+    value = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    commune = serializers.CharField(required=False)
+    site = serializers.CharField(required=False)
+    distribution = serializers.IntegerField(required=False)
+    warehouse = serializers.IntegerField(required=False)
+    programme = serializers.CharField(required=False)
+    override_reason = serializers.CharField(required=False)
+
+
+class SyncInput(serializers.Serializer):
+    deliveries = SyncItemInput(many=True)
+
+
+class SyncResultOutput(serializers.Serializer):
+    index = serializers.IntegerField()
+    uuid = serializers.CharField()
+    status = serializers.CharField(help_text="created, replayed, conflict, refused or invalid")
+    http = serializers.IntegerField()
+    id = serializers.IntegerField(required=False)
+    errors = serializers.ListField(child=serializers.CharField(), required=False)
+    rules = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class SyncOutput(serializers.Serializer):
+    results = SyncResultOutput(many=True)
+    failed = serializers.IntegerField()
+    created = serializers.IntegerField()
+    replayed = serializers.IntegerField()
+    conflict = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    invalid = serializers.IntegerField()
 
 
 class DeliverySyncApi(APIView):
@@ -26,6 +69,7 @@ class DeliverySyncApi(APIView):
 
     allowed_roles = queries.DELIVERY_WRITERS
 
+    @extend_schema(request=SyncInput, responses={200: SyncOutput, 207: SyncOutput})
     def post(self, request: Request) -> Response:
         body = request.data if isinstance(request.data, dict) else {}
 
@@ -68,6 +112,9 @@ class DeliveryListApi(generics.ListAPIView):
 
 class ReferralOutput(serializers.ModelSerializer):
     person = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Plain codes: the choices are documented in the guide (and an enum per app collides in the schema).
+    category = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
     facility = serializers.SlugRelatedField(slug_field="code", read_only=True)
     partner = serializers.SlugRelatedField(source="organisation", slug_field="code", read_only=True)
     has_clinical_notes = serializers.SerializerMethodField()
@@ -81,11 +128,18 @@ class ReferralOutput(serializers.ModelSerializer):
         return bool(referral.clinical_notes)
 
 
+class ReferralListOutput(serializers.Serializer):
+    results = ReferralOutput(many=True, required=False, help_text="For protection officers and coordinators.")
+    counts = serializers.DictField(child=serializers.IntegerField(), required=False,
+                                   help_text="For every other staff role: referrals by status.")
+
+
 class ReferralListApi(APIView):
     """Referral rows for medical readers; for every other staff role, counts by status only."""
 
     allowed_roles = queries.MEDICAL_COUNTERS
 
+    @extend_schema(responses=ReferralListOutput)
     def get(self, request: Request) -> Response:
         if queries.sees_medical_details(request.user):
             rows = queries.referrals_visible_to(request.user)[:500]
