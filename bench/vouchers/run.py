@@ -59,7 +59,7 @@ def django_env(db_url: str, var_dir: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": db_url, "HIMAYA_VAR_DIR": var_dir, "HIMAYA_ENV": "development",
-        "DEBUG": "false", "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "himaya.settings",
+        "DEBUG": "false", "LOG_LEVEL": "ERROR", "DJANGO_SETTINGS_MODULE": "himaya.settings",
         "PYTHONPATH": str(ROOT),
     })
     return env
@@ -220,6 +220,28 @@ def wait_for(port: int, seconds: float = 30) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def server_pids(master: int, base: str) -> list[int]:
+    """gunicorn's workers and the PostgreSQL backends serving the bench database."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    backends = subprocess.run(
+        ["psql", base, "-Atc", f"SELECT pid FROM pg_stat_activity WHERE datname = '{DB_NAME}'"],
+        capture_output=True, text=True, check=True).stdout.split()
+    return [int(p) for p in children] + [int(p) for p in backends]
+
+
 def pgbench(db_url: str, seconds: int) -> dict[str, float]:
     subprocess.run(["pgbench", "-i", "-q", "-s", "4", db_url], check=True, capture_output=True)
     out = subprocess.run(["pgbench", "-c", str(CLIENTS), "-j", "2", "-T", str(seconds), db_url],
@@ -276,7 +298,13 @@ def main() -> int:
         # Throughput: partial redemptions of 1 MAD spread over the pool (some rows contended).
         jobs = [(tokens[i % CLIENTS], pool[(i * 7919) % len(pool)], "1", f"t-{uuid.uuid4()}")
                 for i in range(args.requests)]
+        pids = server_pids(server.pid, base)
+        cpu_before = cpu_seconds(pids)
         elapsed, results = load(port, jobs)
+        # CPU the server side (gunicorn workers + PostgreSQL backends) spent per redemption:
+        # what the machine's other tenants cannot distort.
+        server_cpu = cpu_seconds(pids) - cpu_before
+        load_average = os.getloadavg()[0]
         ok = [lat for status, lat in results if status == 201]
         statuses: dict[int, int] = {}
         for status, _lat in results:
@@ -308,6 +336,10 @@ def main() -> int:
           f"{pg['latency_ms']:.1f} ms average |")
     print(f"| API redemptions (`POST /api/v1/vouchers/redeem/`), {len(results)} sent | {rate:.0f} /s |")
     print(f"| latency p50 / p99 | {p50:.1f} ms / {p99:.1f} ms |")
+    per_request = server_cpu / max(1, len(results)) * 1000
+    print(f"| server CPU per redemption (gunicorn + PostgreSQL backends) | {per_request:.2f} ms "
+          f"→ {cores * 1000 / per_request:.0f} /s if {cores} cores served only this |")
+    print(f"| load average during the run (other processes on the machine) | {load_average:.1f} |")
     print(f"| answers | {', '.join(f'{k}: {v}' for k, v in sorted(statuses.items()))} |")
     print(f"| racing attempts (10 per voucher) | {len(race_results)} in {race_elapsed:.1f} s: "
           f"{', '.join(f'{k}: {v}' for k, v in sorted(race_statuses.items()))} |")
