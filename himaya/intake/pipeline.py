@@ -109,7 +109,7 @@ class _Checker:
 
     def __init__(self, table: Table, organisation: Organisation, report: Report, today: dt.date) -> None:
         self.table, self.organisation, self.report, self.today = table, organisation, report, today
-        self.columns: ColumnMap = map_columns(table.headers, kind=table.kind)
+        self.columns: ColumnMap = map_columns(table.headers)
         self.refs = References()
         self.seen: dict[int, tuple[int, int]] = {}
         self.households: dict[str, _Household] = {}

@@ -31,7 +31,7 @@ from himaya.intake.schema import (
     fold_header,
 )
 from himaya.reference.models import Commune, Country, Language, Province, Region
-from himaya.registry.models import Consent, LegalBasis, Relationship, VulnerabilityCriterion
+from himaya.registry.models import Consent, LegalBasis, VulnerabilityCriterion
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Excel serial numbers of 1900-01-01 … 2100-12-31: anything else in a date cell is not a date.
@@ -62,7 +62,7 @@ class ColumnMap:
         return self.headers.get(key) or str(COLUMN_BY_KEY[key].label)
 
 
-def map_columns(headers: Sequence[str], *, kind: str = "") -> ColumnMap:
+def map_columns(headers: Sequence[str]) -> ColumnMap:
     """Which position holds which column; unknown and missing columns reported, never guessed."""
     positions: dict[str, int] = {}
     names: dict[str, str] = {}
@@ -405,5 +405,3 @@ def _consents(cell: Any, refs: References, row: CleanRow) -> list[dict[str, Any]
         })
     return consents
 
-
-RELATIONSHIP_HEAD = Relationship.HEAD

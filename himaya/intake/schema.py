@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Choices
@@ -239,5 +239,3 @@ def choice_words(choices: type[Choices], extra: dict[str, str] | None = None) ->
         words.setdefault(fold_header(word), value)
     return words
 
-
-LabelOf = Callable[[object], str]
