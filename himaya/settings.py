@@ -252,6 +252,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status"; name each enum after its model so clients see which.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "himaya.jobs.models.Job.Status",
+        "VoucherStatusEnum": "himaya.vouchers.lifecycle.Status",
+        "StatementStatusEnum": "himaya.vouchers.models.Statement.Status",
+        "ConsentStatusEnum": "himaya.registry.models.Consent.Status",
+        "DistributionStatusEnum": "himaya.assistance.models.Distribution.Status",
+        "DistributionTargetStatusEnum": "himaya.assistance.models.DistributionTarget.Status",
+        "ReferralStatusEnum": "himaya.assistance.models.Referral.Status",
+        "ImportBatchStatusEnum": "himaya.intake.models.ImportBatch.Status",
+        "RoadmapStatusEnum": "himaya.capacity.models.RoadmapStatus",
+        "ActionStatusEnum": "himaya.capacity.models.ActionStatus",
+    },
 }
 
 # --- Security headers; production switches on HTTPS-only behaviour.
