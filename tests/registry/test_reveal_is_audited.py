@@ -38,3 +38,16 @@ def test_revealing_by_get_is_not_possible(world):
     response = world.client_for("agent_a").get(reverse("registry:person-reveal", args=[person.pk]))
     assert response.status_code == 405
     assert not AuditEvent.objects.filter(kind="reveal").exists()
+
+
+def test_the_person_page_pulls_the_assistance_and_voucher_panels(world):
+    from django.urls import reverse
+
+    from tests.registry.factories import make_person
+
+    person = make_person(organisation=world.partner_a)
+    body = world.client_for("coord_a").get(reverse("registry:person-detail", args=[person.pk])).content.decode()
+    assert f'hx-get="{reverse("assistance:person-panel", args=[person.pk])}"' in body
+    assert f'hx-get="{reverse("vouchers:person-panel", args=[person.pk])}"' in body
+    panel = world.client_for("coord_a").get(reverse("assistance:person-panel", args=[person.pk]))
+    assert panel.status_code == 200
