@@ -218,6 +218,11 @@ STORAGES = {
 }
 # Uploaded files live outside the web root and are served only through views.
 MEDIA_ROOT = VAR_DIR / "private"
+# Large uploads spill to disk while they arrive: keep them in the private folder, not /tmp.
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "private" / "uploads-in-progress")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True, mode=0o700)
+FILE_UPLOAD_PERMISSIONS = 0o600
+HIMAYA_IMPORT_MAX_BYTES = env_int("HIMAYA_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- Background work: django-tasks with the database backend.
 # Tests run tasks at once, in the test's thread; elsewhere a worker (`himaya db_worker`) runs them.
