@@ -27,7 +27,8 @@ PLURALS = {
     "ar": "nplurals=6; plural=n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5;",
     "en": "nplurals=2; plural=(n != 1);",
 }
-text = open(path, encoding="utf-8").read()
+with open(path, encoding="utf-8") as handle:
+    text = handle.read()
 extra = ""
 if '"Language:' not in text:
     extra += f'"Language: {language}\\n"\n'
@@ -35,6 +36,7 @@ if '"Plural-Forms:' not in text:
     extra += f'"Plural-Forms: {PLURALS[language]}\\n"\n'
 if extra:
     text = text.replace('"MIME-Version: 1.0\\n"\n', extra + '"MIME-Version: 1.0\\n"\n', 1)
-open(path, "w", encoding="utf-8").write(text)
+with open(path, "w", encoding="utf-8") as handle:
+    handle.write(text)
 missing = [m.id for m in catalogue if m.id and not m.string]
 print(f"{path}: {len(missing)} missing", missing[:5])
