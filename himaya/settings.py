@@ -224,6 +224,13 @@ Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True, mode=0o700)
 FILE_UPLOAD_PERMISSIONS = 0o600
 HIMAYA_IMPORT_MAX_BYTES = env_int("HIMAYA_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
+# Vouchers: the signing key of codes (derived from SECRET_KEY when empty; set its own in
+# production so that rotating SECRET_KEY does not void printed vouchers), the failed
+# look-ups a vendor may make per minute, and whether vendors see a first name.
+HIMAYA_VOUCHER_KEY = env_str("HIMAYA_VOUCHER_KEY")
+HIMAYA_VOUCHER_FAILURES_PER_MINUTE = env_int("HIMAYA_VOUCHER_FAILURES_PER_MINUTE", 10)
+HIMAYA_VOUCHER_SHOW_FIRST_NAME = env_bool("HIMAYA_VOUCHER_SHOW_FIRST_NAME", default=False)
+
 # --- Background work: django-tasks with the database backend.
 # Tests run tasks at once, in the test's thread; elsewhere a worker (`himaya db_worker`) runs them.
 TASKS = {

@@ -15,7 +15,7 @@ STEPS: list[tuple[str, Callable[[DemoWorld], None]]] = [
     ("organisations, programme, users and public site", foundation.build),
 ]
 # Later layers, each a module of this package with a `build(world)` function,
-# in dependency order; a layer whose module is not written yet is skipped.
+# in dependency order.
 LAYERS = [
     ("people and households", "himaya.scenario.people"),
     ("association capacity, roadmaps, trainings and events", "himaya.scenario.capacity"),
@@ -24,11 +24,7 @@ LAYERS = [
     ("results framework: outcomes, outputs, indicators, targets", "himaya.scenario.results"),
 ]
 for _label, _module in LAYERS:
-    try:
-        STEPS.append((_label, importlib.import_module(_module).build))
-    except ModuleNotFoundError as error:
-        if error.name != _module:
-            raise
+    STEPS.append((_label, importlib.import_module(_module).build))
 
 
 def demo_exists() -> bool:
