@@ -5,13 +5,17 @@ Views stay thin: they call `sync`, `services` and `queries`.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from himaya.assistance import queries, sync
+from himaya.accounts.roles import PARTNER_STAFF
+from himaya.assistance import kobo_import, queries, sync
 from himaya.assistance.models import Delivery, Referral
 from himaya.registry.idempotency import idempotent
 
@@ -38,6 +42,11 @@ class SyncInput(serializers.Serializer):
     deliveries = SyncItemInput(many=True)
 
 
+class VoucherIssuedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+
+
 class SyncResultOutput(serializers.Serializer):
     index = serializers.IntegerField()
     uuid = serializers.CharField()
@@ -46,6 +55,8 @@ class SyncResultOutput(serializers.Serializer):
     id = serializers.IntegerField(required=False)
     errors = serializers.ListField(child=serializers.CharField(), required=False)
     rules = serializers.ListField(child=serializers.CharField(), required=False)
+    voucher = VoucherIssuedOutput(required=False, help_text="For a voucher delivery just created: the "
+                                  "voucher and its code, given once (a replay does not repeat it).")
 
 
 class SyncOutput(serializers.Serializer):
@@ -145,3 +156,73 @@ class ReferralListApi(APIView):
             rows = queries.referrals_visible_to(request.user)[:500]
             return Response({"results": ReferralOutput(rows, many=True).data})
         return Response({"counts": queries.referral_counts(request.user)})
+
+
+class KoboImportInput(serializers.Serializer):
+    file = serializers.FileField(help_text="The Kobo / ODK export: JSON (a list, or {\"results\": [...]}) or "
+                                 "XLSX (\"XML values and headers\"). A JSON body of submissions is also accepted.")
+
+
+class KoboRowOutput(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The submission's position in the file, from 1.")
+    instance_id = serializers.CharField()
+    person = serializers.CharField()
+    status = serializers.CharField(help_text="created, replayed, refusal, refusal_replayed or failed")
+    errors = serializers.ListField(child=serializers.CharField())
+    deliveries = serializers.ListField(child=serializers.IntegerField())
+    vouchers = VoucherIssuedOutput(many=True, help_text="Vouchers issued by this import: codes given once.")
+
+
+class KoboImportOutput(serializers.Serializer):
+    rows = KoboRowOutput(many=True)
+    created = serializers.IntegerField()
+    replayed = serializers.IntegerField()
+    refusals = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class DistributionKoboImportApi(APIView):
+    """POST a Kobo/ODK export of a distribution's check-in; one result per submission, in order.
+
+    Imported through the offline sync path: a file sent twice creates nothing (every row
+    `replayed`); a row whose delivery is refused is reported with the reasons and none of its
+    deliveries is kept; the others are recorded. 200 when no row failed, 207 otherwise, 400
+    when the file cannot be read or the distribution is not open for import. Another
+    association's distribution is a 404.
+    """
+
+    allowed_roles = PARTNER_STAFF
+    parser_classes = [MultiPartParser, JSONParser]
+
+    @extend_schema(request={"multipart/form-data": KoboImportInput}, responses={200: KoboImportOutput,
+                                                                                207: KoboImportOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        distribution = queries.distribution_for_user(request.user, pk)
+        try:
+            upload = request.FILES.get("file")
+            if upload is not None:
+                if upload.size > kobo_import.max_bytes():
+                    raise kobo_import.ImportFileError(_("The file is too large; the limit is %(limit)s MB.") % {
+                        "limit": round(kobo_import.max_bytes() / 1024 / 1024, 1)})
+                submissions = kobo_import.read_submissions(upload.name, upload.read())
+            else:
+                data = request.data
+                if isinstance(data, dict):
+                    data = data.get("results", data.get("value"))
+                if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+                    raise kobo_import.ImportFileError(
+                        _("Send the export as a file, or a JSON list of submissions."))
+                submissions = [kobo_import.flatten(r) for r in data]
+            result = kobo_import.kobo_import(actor=request.user, distribution=distribution,
+                                             submissions=submissions)
+        except kobo_import.ImportFileError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        except ValidationError as error:
+            return Response({"detail": " ".join(error.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        rows = [{"row": r.row, "instance_id": r.instance_id, "person": r.person, "status": r.status,
+                 "errors": r.errors, "deliveries": [d.pk for d in r.deliveries],
+                 "vouchers": [{"id": v.voucher.pk, "code": v.code_display} for v in r.vouchers]}
+                for r in result.rows]
+        return Response({"rows": rows, "created": result.created, "replayed": result.replayed,
+                         "refusals": result.refusals, "failed": result.failed},
+                        status=207 if result.failed else 200)

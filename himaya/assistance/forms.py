@@ -125,3 +125,14 @@ class WarehouseForm(StyledForm):
     commune = forms.ModelChoiceField(queryset=Commune.objects.all(), required=False, label=_("Commune"),
                                      to_field_name="code", widget=forms.TextInput,
                                      help_text=_("HCP code of the commune, if known."))
+
+
+class KoboImportForm(StyledForm):
+    file = forms.FileField(
+        label=_("Kobo / ODK export (JSON or XLSX)"),
+        help_text=_("The submissions of this distribution's check-in form; the same file twice creates nothing."))
+
+
+class ProofForm(StyledForm):
+    file = forms.FileField(label=_("Proof of service (PDF or image)"),
+                           help_text=_("A scan or photo of the receipt or invoice: PDF, JPEG or PNG."))

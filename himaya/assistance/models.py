@@ -438,3 +438,32 @@ class ReferralShare(models.Model):
 
 # Sex values an entitlement rule may name (kept here so forms and the evaluator agree).
 SEX_VALUES = [value for value, _label in Sex.choices]
+
+
+def proof_path(instance: ReferralProof, filename: str) -> str:
+    # A random stored name under the private media root (never web-served); the user's
+    # file name is kept only as a label.
+    return f"assistance/proofs/{instance.stored_token}.bin"
+
+
+class ReferralProof(models.Model):
+    """A scan or photo of a referral's proof of service (receipt, invoice): medical data."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="proofs",
+                                 verbose_name=_("referral"))
+    file = models.FileField(_("file"), upload_to=proof_path, max_length=255)
+    stored_token = models.CharField(max_length=64, unique=True, editable=False)
+    original_name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["referral", "-uploaded_at", "-pk"]
+        verbose_name = _("proof of service")
+        verbose_name_plural = _("proofs of service")
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -25,6 +25,7 @@ from himaya.assistance.models import (
     DistributionTarget,
     Modality,
     Referral,
+    ReferralProof,
     StockBalance,
     StockMovement,
     Warehouse,
@@ -294,3 +295,11 @@ def voucher_deliveries() -> QuerySet[Delivery]:
 def health_facilities() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=Organisation.Kind.HEALTH_FACILITY, is_active=True)
 
+
+
+def referral_proof_for_user(user: Any, pk: Any) -> ReferralProof:
+    """A proof of service, only through a referral the user may read in detail (else 404)."""
+    if not sees_medical_details(user):
+        return fetch_or_404(ReferralProof.objects.none(), pk=pk)
+    return fetch_or_404(ReferralProof.objects.select_related("referral")
+                        .filter(referral__in=referrals_visible_to(user)), pk=pk)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from himaya.accounts.scopes import scope_for
-from himaya.assistance import entitlements, lifecycle
+from himaya.assistance import entitlements, lifecycle, voucher_issue
 from himaya.assistance.models import (
     AssistanceType,
     Delivery,
@@ -97,6 +97,8 @@ class Outcome:
     delivery: Delivery | None = None
     errors: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
+    # For a voucher delivery just created: the voucher and its code (shown once, never stored).
+    voucher: Any = None
 
     @property
     def ok(self) -> bool:
@@ -293,10 +295,15 @@ def _record(actor: Any, organisation: Organisation, items: Sequence[DeliveryData
             else:
                 draws = [(warehouse_id, item_id, per_kit * Decimal(data.quantity))
                          for item_id, per_kit in parts[data.assistance_type.pk]]
+        value = data.value if data.value is not None else data.assistance_type.unit_value * Decimal(data.quantity)
+        if voucher_issue.is_voucher(data.assistance_type):
+            errors += voucher_issue.check(organisation=organisation, assistance_type=data.assistance_type,
+                                          beneficiary=data.person or data.household)
+            if value <= 0:
+                errors.append(_("A voucher must have a value of more than zero."))
         if errors:
             outcomes[index] = Outcome(index, str(key), "refused", 422, errors=errors, rules=broken)
             continue
-        value = data.value if data.value is not None else data.assistance_type.unit_value * Decimal(data.quantity)
         delivery = Delivery(
             organisation=organisation, programme=data.programme, assistance_type=data.assistance_type,
             person=data.person, household=data.household, quantity=data.quantity, value=value,
@@ -338,9 +345,11 @@ def _record(actor: Any, organisation: Organisation, items: Sequence[DeliveryData
     if balances:
         StockBalance.objects.bulk_update(list(balances.values()), ["quantity"])
     _mark_targets([d for _i, d, _draws in kept])
+    # Voucher deliveries become real vouchers in this same transaction (issue 6).
+    vouchers = voucher_issue.issue(actor=actor, organisation=organisation, deliveries=[d for _i, d, _dr in kept])
     for index, delivery, _draws in kept:
         outcomes[index] = Outcome(index, str(delivery.client_uuid), "created", 201, delivery=delivery,
-                                  rules=delivery.broken_rules)
+                                  rules=delivery.broken_rules, voucher=vouchers.get(delivery.pk))
     plain = [d for _i, d, _draws in kept if not d.override_reason]
     _bulk_audit(actor, "delivery.record", plain, organisation.pk, ["assistance_type", "quantity", "value"])
     for _i, delivery, _draws in kept:
@@ -435,6 +444,14 @@ def distribution_move(*, actor: Any, distribution: Distribution, to: str, reason
 def distribution_check_in(*, actor: Any, distribution: Distribution, person: Person,
                           override_reason: str = "", client_uuid: uuid.UUID | None = None) -> list[Delivery]:
     """Deliver every type of the distribution to one expected person (one transaction)."""
+    return [o.delivery for o in distribution_check_in_outcomes(
+        actor=actor, distribution=distribution, person=person, override_reason=override_reason,
+        client_uuid=client_uuid) if o.delivery is not None]
+
+
+def distribution_check_in_outcomes(*, actor: Any, distribution: Distribution, person: Person,
+                                   override_reason: str = "", client_uuid: uuid.UUID | None = None) -> list[Outcome]:
+    """The same, with each delivery's outcome (and the voucher codes, given once, for voucher types)."""
     with transaction.atomic():
         # Read the state under a lock: a check-in racing the close either lands before it or is refused.
         distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
@@ -442,7 +459,7 @@ def distribution_check_in(*, actor: Any, distribution: Distribution, person: Per
 
 
 def _check_in(actor: Any, distribution: Distribution, person: Person, override_reason: str,
-              client_uuid: uuid.UUID | None) -> list[Delivery]:
+              client_uuid: uuid.UUID | None) -> list[Outcome]:
     if distribution.status not in lifecycle.CHECK_IN_OPEN:
         raise ValidationError(_("Check-in is open only while the distribution is in progress."))
     if not distribution.targets.filter(person=person).exists():
@@ -463,7 +480,7 @@ def _check_in(actor: Any, distribution: Distribution, person: Person, override_r
         raise DeliveryRefused(Outcome(0, "", "refused", 422,
                                       errors=[e for o in failed for e in o.errors],
                                       rules=[r for o in failed for r in o.rules]))
-    return [o.delivery for o in outcomes if o.delivery is not None]
+    return outcomes
 
 
 @transaction.atomic
@@ -537,8 +554,10 @@ def referral_move(*, actor: Any, referral: Referral, to: str, on: dt.date | None
                   proof_reference: str = "", cost_covered: Decimal | None = None) -> Referral:
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     lifecycle.require_referral_move(referral, to)
-    if to == Referral.Status.CLOSED and not (proof_reference.strip() or referral.proof_reference):
-        raise ValidationError(_("Give the proof of service (receipt or invoice number) before closing."))
+    if to == Referral.Status.CLOSED and not (proof_reference.strip() or referral.proof_reference
+                                            or referral.proofs.exists()):
+        raise ValidationError(_("Give the proof of service (receipt or invoice number, or its file) "
+                                "before closing."))
     referral.status = to
     referral.status_changed_on = on or timezone.localdate()
     if proof_reference.strip():

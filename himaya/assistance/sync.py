@@ -171,4 +171,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         answer["errors"] = outcome.errors
     if outcome.rules:
         answer["rules"] = outcome.rules
+    if outcome.voucher is not None:
+        # The code is given once, here: the database keeps only its keyed digest.
+        answer["voucher"] = {"id": outcome.voucher.voucher.pk, "code": outcome.voucher.code_display}
     return answer

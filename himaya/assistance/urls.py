@@ -18,6 +18,7 @@ urlpatterns = [
     path("distributions/<int:pk>/check-in/record/", views.distribution_check_in_record,
          name="distribution-check-in-record"),
     path("distributions/<int:pk>/xlsform/", views.distribution_xlsform, name="distribution-xlsform"),
+    path("distributions/<int:pk>/kobo-import/", views.distribution_kobo_import, name="distribution-kobo-import"),
     path("stock/", views.stock_overview, name="stock"),
     path("stock/warehouses/new/", views.warehouse_new, name="warehouse-new"),
     path("stock/new/", views.stock_movement_new, name="stock-movement-new"),
@@ -26,6 +27,8 @@ urlpatterns = [
     path("referrals/<int:pk>/", views.referral_detail, name="referral-detail"),
     path("referrals/<int:pk>/move/", views.referral_move, name="referral-move"),
     path("referrals/<int:pk>/share/", views.referral_share, name="referral-share"),
+    path("referrals/<int:pk>/proof/", views.referral_proof_upload, name="referral-proof-upload"),
+    path("referrals/proofs/<int:pk>/", views.referral_proof_download, name="referral-proof-download"),
     path("people/<int:person_pk>/panel/", views.person_panel, name="person-panel"),
     path("households/<int:household_pk>/panel/", views.household_panel, name="household-panel"),
 ]

@@ -7,19 +7,21 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from himaya.accounts.access import allow
-from himaya.accounts.roles import STAFF_AND_PARTNERS, Role
+from himaya.accounts.roles import PARTNER_STAFF, STAFF_AND_PARTNERS, Role
 from himaya.accounts.scopes import scope_for
-from himaya.assistance import lifecycle, queries, services, stock, xlsform
+from himaya.assistance import kobo_import, lifecycle, proofs, queries, services, stock, xlsform
 from himaya.assistance.forms import (
     DeliveryForm,
     DistributionForm,
+    KoboImportForm,
+    ProofForm,
     ReferralForm,
     ReferralMoveForm,
     StockMovementForm,
@@ -91,20 +93,33 @@ def delivery_new(request: HttpRequest) -> HttpResponse:
         if person is None and household is None:
             form.add_error("recipient", _("No person or household with this code in your caseload."))
         else:
-            try:
-                services.delivery_record(actor=request.user, organisation=_organisation(request.user),
-                                         data=services.DeliveryData(
+            outcome = services.deliveries_record(
+                actor=request.user, organisation=_organisation(request.user), items=[services.DeliveryData(
                     programme=data["programme"], assistance_type=data["assistance_type"],
                     delivered_on=data["delivered_on"], person=person, household=household,
                     quantity=data["quantity"], commune=data["commune"], site=data["site"],
-                    warehouse=data["warehouse"], override_reason=data["override_reason"]))
-            except ValidationError as error:
-                form.add_error(None, _errors(error))
+                    warehouse=data["warehouse"], override_reason=data["override_reason"])])[0]
+            if not outcome.ok:
+                form.add_error(None, " ".join(outcome.errors))
+            elif outcome.voucher is not None:
+                return _vouchers_page(request, [outcome.voucher])
             else:
                 messages.success(request, _("Delivery recorded."))
                 return redirect("assistance:delivery-list")
     status = 400 if request.method == "POST" else 200
     return render(request, "assistance/form.html", {"form": form, "title": _("Record a delivery")}, status=status)
+
+
+def _vouchers_page(request: HttpRequest, issued: list[Any], distribution: Distribution | None = None
+                   ) -> HttpResponse:
+    """The only page that shows the codes of vouchers just issued with a delivery (never stored)."""
+    from himaya.vouchers.cards import qr_data_uri
+
+    return _no_store(render(request, "assistance/delivery_recorded.html", {
+        "vouchers_issued": [{"voucher": i.voucher, "code": i.code_display, "qr": qr_data_uri(i.code_display)}
+                            for i in issued],
+        "distribution": distribution,
+    }))
 
 
 @allow(queries.OVERRIDERS | {Role.PROTECTION_OFFICER, Role.ME_OFFICER})
@@ -163,6 +178,8 @@ def distribution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "targets_editable": distribution.status in lifecycle.TARGETS_EDITABLE,
         "check_in_open": distribution.status in lifecycle.CHECK_IN_OPEN,
         "filter_form": TargetFilterForm(),
+        "may_import": scope_for(request.user).is_partner
+        and scope_for(request.user).organisation_id == distribution.organisation_id,
     }))
 
 
@@ -259,9 +276,14 @@ def distribution_check_in_record(request: HttpRequest, pk: int) -> HttpResponse:
                                               reason=request.POST.get("reason", ""))
             messages.info(request, _("%(code)s: refusal recorded.") % {"code": person.code_display})
         else:
-            services.distribution_check_in(actor=request.user, distribution=distribution, person=person,
-                                           override_reason=request.POST.get("override_reason", ""))
+            outcomes = services.distribution_check_in_outcomes(
+                actor=request.user, distribution=distribution, person=person,
+                override_reason=request.POST.get("override_reason", ""))
             messages.success(request, _("%(code)s: delivered. Next person.") % {"code": person.code_display})
+            issued = [o.voucher for o in outcomes if o.voucher is not None]
+            if issued:
+                # The voucher's code is shown now or never: a page, not a redirect.
+                return _vouchers_page(request, issued, distribution)
     except ValidationError as error:
         messages.error(request, f"{person.code_display}: {_errors(error)}")
     return redirect("assistance:distribution-check-in", distribution.pk)
@@ -276,6 +298,38 @@ def distribution_xlsform(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="check-in-{distribution.pk}.xlsx"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@allow(PARTNER_STAFF)
+def distribution_kobo_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload the Kobo/ODK submissions of this distribution's check-in; a result page per row."""
+    distribution = queries.distribution_for_user(request.user, pk)
+    form = KoboImportForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > kobo_import.max_bytes():
+                raise kobo_import.ImportFileError(_("The file is too large; the limit is %(limit)s MB.") % {
+                    "limit": round(kobo_import.max_bytes() / 1024 / 1024, 1)})
+            submissions = kobo_import.read_submissions(upload.name, upload.read())
+            result = kobo_import.kobo_import(actor=request.user, distribution=distribution,
+                                             submissions=submissions)
+        except (kobo_import.ImportFileError, ValidationError) as error:
+            form.add_error("file", error.messages if isinstance(error, ValidationError) else str(error))
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    issued = result.vouchers if result else []
+    from himaya.vouchers.cards import qr_data_uri
+
+    return _no_store(render(request, "assistance/kobo_import.html", {
+        "distribution": distribution, "form": form, "result": result,
+        "vouchers_issued": [{"voucher": i.voucher, "code": i.code_display, "qr": qr_data_uri(i.code_display)}
+                            for i in issued],
+        "open": distribution.status in kobo_import.IMPORT_OPEN,
+    }, status=status))
 
 
 # --- Stock -------------------------------------------------------------------------------------
@@ -378,7 +432,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         audit_record(actor=request.user, kind="view", action="referral.view_notes", target=referral,
                      organisation_id=referral.organisation_id, fields=["clinical_notes"])
     return _no_store(render(request, "assistance/referral_detail.html", {
-        "referral": referral, "move_form": ReferralMoveForm(),
+        "referral": referral, "move_form": ReferralMoveForm(), "proof_form": ProofForm(),
+        "proofs": referral.proofs.all(),
         "shares": referral.shares.select_related("organisation"),
         "share_targets": Organisation.objects.filter(is_active=True).exclude(pk=referral.organisation_id)
         .exclude(kind__in=[Organisation.Kind.DONOR, Organisation.Kind.VENDOR, Organisation.Kind.GOVERNMENT]),
@@ -417,6 +472,36 @@ def referral_share(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Referral shared."))
     return redirect("assistance:referral-detail", referral.pk)
+
+
+@allow(queries.MEDICAL_READERS)
+@require_POST
+def referral_proof_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = queries.referral_for_user(request.user, pk)
+    form = ProofForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to upload."))
+        return redirect("assistance:referral-detail", referral.pk)
+    upload = form.cleaned_data["file"]
+    try:
+        proofs.proof_add(actor=request.user, referral=referral, file=upload, name=upload.name, size=upload.size)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, _("The proof of service is uploaded."))
+    return redirect("assistance:referral-detail", referral.pk)
+
+
+@allow(queries.MEDICAL_READERS)
+def referral_proof_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file, as an attachment, to medical readers of the referral only; every download audited."""
+    proof = queries.referral_proof_for_user(request.user, pk)
+    proofs.proof_opened(actor=request.user, proof=proof)
+    response = FileResponse(proof.file.open("rb"), content_type=proof.content_type, as_attachment=True,
+                            filename=proof.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Panels for the registry's person and household pages --------------------------------------
