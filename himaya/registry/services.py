@@ -74,11 +74,12 @@ def _person_search_keys(person: Person) -> list[SearchKey]:
     return [SearchKey(person=person, digest=d) for d in sorted(digests)]
 
 
-def name_index_of(given_name: str, family_name: str) -> str:
-    return blind_index.exact_digest("name", blind_index.fold(f"{given_name} {family_name}"))
+def name_index_of(given_name: str, family_name: str, key: bytes | None = None) -> str:
+    return blind_index.exact_digest("name", blind_index.fold(f"{given_name} {family_name}"), key)
 
 
-def _apply(person: Person, data: PersonData) -> None:
+def _apply(person: Person, data: PersonData, key: bytes | None = None) -> None:
+    """Set the person's fields and keyed hashes from clean data (`key`: the index key, if already read)."""
     person.given_name = data.given_name
     person.family_name = data.family_name
     person.other_names = data.other_names
@@ -90,8 +91,8 @@ def _apply(person: Person, data: PersonData) -> None:
     person.nationality = data.nationality
     person.region, person.province, person.commune = data.region, data.province, data.commune
     person.phone = data.phone
-    person.phone_index = blind_index.exact_digest("phone", data.phone)
-    person.name_index = name_index_of(data.given_name, data.family_name)
+    person.phone_index = blind_index.exact_digest("phone", data.phone, key)
+    person.name_index = name_index_of(data.given_name, data.family_name, key)
 
 
 def _write_related(person: Person, data: PersonData) -> None:

@@ -134,11 +134,19 @@ def clean_name(value: str, name: str, errors: _Errors, *, required: bool = False
     return value
 
 
+_CHOICE_VALUES: dict[type, frozenset[str]] = {}
+
+
 def _choice(value: str, choices: Any, name: str, errors: _Errors, default: str = "") -> str:
     value = value.strip().lower()
     if not value:
         return default
-    if value in choices.values:
+    # `Choices.values` builds a new list on each call; the values never change (labels do,
+    # with the language, so only the values are kept).
+    values = _CHOICE_VALUES.get(choices)
+    if values is None:
+        values = _CHOICE_VALUES[choices] = frozenset(choices.values)
+    if value in values:
         return value
     for choice_value, label in choices.choices:
         if value == str(label).lower():
