@@ -12,3 +12,19 @@ class MonitoringConfig(AppConfig):
 
         register(NavItem("monitoring:home", _("Results"), MISSION_STAFF | OUTSIDE_VIEWERS,
                          "graph-up", order=60))
+        self._watch_records()
+
+    @staticmethod
+    def _watch_records() -> None:
+        """Every ORM save or delete of what the results count moves the aggregates'
+        fingerprint (see himaya/monitoring/aggregates.py); bulk writes are caught by counts."""
+        from django.db.models.signals import post_delete, post_save
+
+        from himaya.assistance.models import Delivery
+        from himaya.monitoring.aggregates import note_change
+        from himaya.registry.models import Household, HouseholdMember, Person
+
+        for model in (Delivery, Person, Household, HouseholdMember):
+            post_save.connect(note_change, sender=model, dispatch_uid=f"results-{model.__name__}")
+            post_delete.connect(note_change, sender=model,
+                                dispatch_uid=f"results-{model.__name__}-delete")

@@ -147,18 +147,64 @@ def _grouped(qs: QuerySet, names: list[str], aggregate: Any) -> Table:
     return table
 
 
+# Dimensions the delivery cube holds, and its column for each.
+_CUBE_COLUMNS = {"sex": "sex", "age_group": "age_group", "nationality": "nationality",
+                 "region": "region", "partner": "partner", "type": "type_code",
+                 "category": "category", "year": "bucket"}
+
+
+def _from_delivery_cube(window: Window, params: dict[str, Any], by: Sequence[str],
+                        field: str) -> Table | None:
+    """The measure read from the delivery cube, or None when the cube cannot answer it
+    (a window that cuts through a time bucket, a vulnerability breakdown, no cube)."""
+    if any(name not in _CUBE_COLUMNS for name in by):
+        return None
+    from himaya.monitoring import aggregates
+    from himaya.monitoring.models import DeliveryCube
+
+    state = aggregates.current_state()
+    buckets = state.buckets_for(window.start, window.end) if state else None
+    if state is None or buckets is None:
+        return None
+    qs = DeliveryCube.objects.filter(bucket__in=buckets)
+    if window.programme is not None:
+        qs = qs.filter(programme_id=window.programme.pk)
+    for name, column in (("types", "type_code"), ("categories", "category"),
+                         ("modalities", "modality")):
+        if params.get(name):
+            qs = qs.filter(**{f"{column}__in": params[name]})
+    columns = [_CUBE_COLUMNS[name] for name in by]
+    table: Table = {}
+    rows = qs.values(*columns).annotate(total=Sum(field)).order_by() if columns else [
+        qs.aggregate(total=Sum(field))]
+    for row in rows:
+        key = tuple(str(state.bucket_year(row[c])) if c == "bucket" else str(row[c])
+                    for c in columns)
+        table[key] = table.get(key, 0) + (row["total"] or 0)
+    return table if by else {(): table.get((), 0)}
+
+
 def deliveries(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    cubed = _from_delivery_cube(window, params, by, "n")
+    if cubed is not None:
+        return cubed
     qs, names = _delivery_dimensions(deliveries_queryset(window, params), by)
     aggregate = Count("pk", distinct=True) if "vulnerability" in by else Count("pk")
     return _grouped(qs, names, aggregate)
 
 
 def value_delivered(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    cubed = _from_delivery_cube(window, params, by, "value")
+    if cubed is not None:
+        return cubed
     qs, names = _delivery_dimensions(deliveries_queryset(window, params), by)
     return _grouped(qs, names, Sum("value"))
 
 
 def regions_covered(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
+    cubed = _from_delivery_cube(window, params, ["region"], "n")
+    if cubed is not None:
+        return {(): len({key[0] for key, n in cubed.items() if n and key[0] != UNKNOWN})}
     qs, names = _delivery_dimensions(deliveries_queryset(window, params), ["region"])
     codes = {code for code in qs.values_list(names[0], flat=True).distinct() if code != UNKNOWN}
     return {(): len(codes)}
@@ -205,14 +251,57 @@ def _person_dimensions(qs: QuerySet, by: Sequence[str], year: int) -> tuple[Quer
     return qs.annotate(**{f"dim_{name}": expressions[name] for name in by}), names
 
 
+def _from_reach_cube(unit: str, window: Window, params: dict[str, Any], by: Sequence[str],
+                     year: int) -> Table | None:
+    """Distinct people ("p") or households ("h") read from the reach cube: the rows whose
+    signature meets the window's bits, each row a group of distinct people. None when the
+    cube cannot answer (a filter on types, a window cutting a bucket, vulnerability)."""
+    if params or any(name not in {"sex", "age_group", "nationality", "region", "partner"}
+                     for name in by):
+        return None
+    from himaya.monitoring import aggregates
+    from himaya.monitoring.models import ReachCube
+
+    state = aggregates.current_state()
+    buckets = state.buckets_for(window.start, window.end) if state else None
+    if state is None or buckets is None:
+        return None
+    mask = state.mask(window.programme.pk if window.programme else None, buckets)
+    columns = ["birth_year" if name == "age_group" else name for name in by]
+    table: Table = {}
+    rows = (ReachCube.objects.filter(unit=unit).values("signature", *columns)
+            .annotate(total=Sum("n")).order_by())
+    for row in rows:
+        if not row["signature"] & mask:
+            continue
+        key = tuple(_age_band(year, row["birth_year"]) if c == "birth_year" else str(row[c])
+                    for c in columns)
+        table[key] = table.get(key, 0) + row["total"]
+    return table if by else {(): table.get((), 0)}
+
+
+def _age_band(year: int, birth_year: int | None) -> str:
+    if birth_year is None:
+        return UNKNOWN
+    age = year - birth_year
+    return next((label for label, low, high in AGE_GROUPS if low <= age <= high), UNKNOWN)
+
+
 def distinct_people(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
     year = (window.end or dt.date.today()).year  # noqa: DTZ011 - a calendar year, no time
+    cubed = _from_reach_cube("p", window, params, by, year)
+    if cubed is not None:
+        return cubed
     qs, names = _person_dimensions(people_reached_queryset(window, params), by, year)
     return _grouped(qs, names, Count("pk", distinct=True))
 
 
 def distinct_households(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
     from himaya.registry.models import Household
+
+    cubed = _from_reach_cube("h", window, params, by, 0)
+    if cubed is not None:
+        return cubed
 
     qs = deliveries_queryset(window, params)
     from himaya.registry.models import HouseholdMember

@@ -251,3 +251,75 @@ class NarrativeSection(models.Model):
 
     def __str__(self) -> str:
         return self.heading
+
+
+# --- Aggregates the figures are read from (see himaya/monitoring/aggregates.py) -----------
+
+
+class AggregateState(models.Model):
+    """One row: when the aggregates were last rebuilt, from what, and over which time buckets.
+
+    `cuts` are the dates where a time bucket starts (every 1 January and every reporting
+    period's and programme's start and day after end), so that every period and every year
+    is a union of whole buckets. `programmes` orders the programmes whose bits the reach
+    signatures use. `fingerprint` is what the records looked like when counted."""
+
+    refreshed_at = models.DateTimeField()
+    checked_at = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+    cuts = models.JSONField(default=list)
+    programmes = models.JSONField(default=list)
+    fingerprint = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("results aggregates state")
+
+    def __str__(self) -> str:
+        return f"aggregates v{self.version} at {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class DeliveryCube(models.Model):
+    """Deliveries counted and summed per programme, time bucket and every published
+    dimension: what the indicator tables and public figures read instead of the records."""
+
+    programme_id = models.IntegerField(db_index=True)
+    bucket = models.PositiveSmallIntegerField()
+    partner = models.CharField(max_length=40)
+    region = models.CharField(max_length=8)
+    type_code = models.CharField(max_length=40)
+    category = models.CharField(max_length=16)
+    modality = models.CharField(max_length=12)
+    sex = models.CharField(max_length=12)
+    age_group = models.CharField(max_length=8)
+    nationality = models.CharField(max_length=8)
+    n = models.IntegerField()
+    value = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("delivery aggregate")
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}/{self.bucket}/{self.type_code}: {self.n}"
+
+
+class ReachCube(models.Model):
+    """People (unit "p") and households (unit "h") reached, counted once each per group of
+    identical attributes and identical reach signature. The signature has one bit per
+    (programme, time bucket) in which the person or household was reached, so distinct
+    counts over any union of buckets are exact sums (`signature & mask != 0`)."""
+
+    unit = models.CharField(max_length=1)
+    signature = models.BigIntegerField()
+    partner = models.CharField(max_length=40)
+    region = models.CharField(max_length=8)
+    sex = models.CharField(max_length=12)
+    nationality = models.CharField(max_length=8)
+    birth_year = models.IntegerField(null=True)
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("reach aggregate")
+
+    def __str__(self) -> str:
+        return f"{self.unit}/{self.signature}: {self.n}"
