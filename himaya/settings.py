@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "himaya.intake",
     "himaya.capacity",
     "himaya.monitoring",
+    "himaya.dedup",
     "himaya.reporting",
     "himaya.portal",
     "himaya.scenario",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("intake/", include("himaya.intake.urls")),
     path("capacity/", include("himaya.capacity.urls")),
     path("monitoring/", include("himaya.monitoring.urls")),
+    path("dedup/", include("himaya.dedup.urls")),
     path("reporting/", include("himaya.reporting.urls")),
     path("", include("himaya.portal.urls")),
 ]

@@ -50,6 +50,10 @@ def _decimal(raw: Any, name: str, errors: list[str]) -> Decimal | None:
     return value
 
 
+def _by_id(known: dict[int, Any], raw: Any) -> Any:
+    return known.get(raw) if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+
 def resolve(user: Any, raw_items: list[Any]) -> list[tuple[DeliveryData | None, list[str], str]]:
     """Each raw item as (data, errors, client uuid text); data is None when errors."""
     if not isinstance(raw_items, list):
@@ -123,10 +127,11 @@ def resolve(user: Any, raw_items: list[Any]) -> list[tuple[DeliveryData | None, 
         commune = communes.get(str(item.get("commune"))) if item.get("commune") else None
         if item.get("commune") and commune is None:
             errors.append(_("Unknown commune code."))
-        distribution = distributions.get(item["distribution"]) if item.get("distribution") else None
+        # Ids are looked up only when they are numbers: a list or an object there is bad input, not a 500.
+        distribution = _by_id(distributions, item.get("distribution"))
         if item.get("distribution") and distribution is None:
             errors.append(_("Unknown distribution."))
-        warehouse = warehouses.get(item["warehouse"]) if item.get("warehouse") else None
+        warehouse = _by_id(warehouses, item.get("warehouse"))
         if item.get("warehouse") and warehouse is None:
             errors.append(_("Unknown warehouse."))
         site = str(item.get("site") or "")[:160]

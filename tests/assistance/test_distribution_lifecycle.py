@@ -112,8 +112,11 @@ def test_check_in_page_finds_by_code_and_records(world):
     assert "no-store" in page["Cache-Control"]
     recorded = client.post(reverse("assistance:distribution-check-in-record", args=[distribution.pk]),
                            {"person": person.pk, "action": "deliver"})
-    assert recorded.status_code == 302
-    assert Delivery.objects.get(person=person).distribution == distribution
+    # A food voucher is a real voucher: its code is shown once, on the page that recorded it.
+    assert recorded.status_code == 200 and b'data-testid="issued-code"' in recorded.content
+    delivery = Delivery.objects.get(person=person)
+    assert delivery.distribution == distribution
+    assert delivery.vouchers.get().value == delivery.value
     # Partner B cannot even see the distribution.
     assert world.client_for("coord_b").get(
         reverse("assistance:distribution-check-in", args=[distribution.pk])).status_code == 404
