@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("himaya.intake.api_urls")),
     path("", include("himaya.capacity.api_urls")),
     path("", include("himaya.monitoring.api_urls")),
+    path("", include("himaya.dedup.api_urls")),
     path("", include("himaya.reporting.api_urls")),
     path("", include("himaya.portal.api_urls")),
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -98,22 +97,15 @@ def _outside_regions(programme: Programme, period: ReportingPeriod | None) -> Ch
 
 
 def _duplicates(programme: Programme, period: ReportingPeriod | None) -> Check:
-    """Possible duplicates waiting for review, if the deduplication app records them."""
+    """Possible duplicates waiting for a reviewer (pending or unsure pairs)."""
+    from himaya.dedup.queries import pending_count
+
     title = _("Possible duplicates waiting for review")
     explanation = _("Until they are reviewed, a person registered twice counts twice.")
-    if not apps.is_installed("himaya.dedup"):
-        return Check("duplicates", title, explanation, None)
-    for model in apps.get_app_config("dedup").get_models():
-        names = {f.name for f in model._meta.get_fields()}
-        if "status" in names and any(w in model.__name__.lower() for w in ("pair", "candidate")):
-            pending = model.objects.filter(status__in=["pending", "open", "to_review", "unsure"])
-            try:
-                url = reverse("dedup:review-queue")
-            except NoReverseMatch:
-                url = None
-            return Check("duplicates", title, explanation, pending.count(),
-                         [Problem(str(_("Open the review queue")), url)] if pending.exists() else [])
-    return Check("duplicates", title, explanation, None)
+    pending = pending_count()
+    return Check("duplicates", title, explanation, pending,
+                 [Problem(str(_("Open the review queue")), reverse("dedup:review-queue"))]
+                 if pending else [])
 
 
 def _silent_partners(programme: Programme, period: ReportingPeriod | None) -> Check:

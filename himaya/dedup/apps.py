@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_save
+from django.utils.translation import gettext_lazy as _
+
+
+class DedupConfig(AppConfig):
+    name = "himaya.dedup"
+    label = "dedup"
+    verbose_name = _("Deduplication")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from himaya.accounts.navigation import NavItem, register
+        from himaya.dedup import queries, services, tasks
+        from himaya.jobs import handlers
+        from himaya.registry.models import Person
+
+        handlers.register(services.RUN_JOB, tasks.run_job)
+        register(NavItem("dedup:review-queue", _("Duplicates"), queries.REVIEWERS, icon="people",
+                         description=_("Review possible duplicates, merge and un-merge"), order=35))
+        post_save.connect(tasks.person_saved, sender=Person, dispatch_uid="dedup.person_saved")

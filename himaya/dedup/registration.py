@@ -1,0 +1,197 @@
+"""Likely duplicates of a person about to be registered, in well under 300 ms.
+
+Candidates come from the registry's blind indexes only (keyed hashes of the
+folded name, of each name part's sound, of the phone and of document numbers,
+and the birth year kept in clear), searched over the whole registry; the few
+found are decrypted in memory and scored with the model's own comparison levels
+(`compare.py`). What the user is shown depends on who they are:
+
+- people in the user's own scope: code, name, year of birth and field-by-field agreement;
+- a probable match in another partner's caseload: only that a possible duplicate
+  exists and how to reach the mission; the mission's data-protection officer gets
+  a `RegistrationAlert` naming both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+
+from himaya.dedup import compare, queries
+from himaya.dedup.features import RecordError, record_features
+from himaya.dedup.model import Thresholds
+from himaya.dedup.records import SEX, for_records, person_record
+from himaya.reference.models import Country, Region
+from himaya.registry import blind_index, encryption
+from himaya.registry.models import Person, PersonDocument, SearchKey
+from himaya.registry.queries import people_visible_to
+from himaya.registry.services import name_index_of
+
+# At most this many people are decrypted and scored per check: the budget is 300 ms.
+MAX_CANDIDATES = 120
+SHOWN = 5
+# A pair at or above the review weight is more likely one person than not by a wide
+# margin (the weight is log2 of the odds, prior included): the same bar as the queue.
+LIKELY = Thresholds().review
+
+
+@dataclass
+class Match:
+    person: Person
+    score: compare.PairScore
+
+
+@dataclass
+class CheckResult:
+    matches: list[Match] = field(default_factory=list)  # in the user's scope, strongest first
+    elsewhere: bool = False  # a probable match the user may not see
+    elsewhere_people: list[tuple[Person, float]] = field(default_factory=list)  # alert only
+    candidates: int = 0
+    elapsed_ms: float = 0.0
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value or "").strip()
+
+
+def _birth(raw: Mapping[str, Any]) -> str:
+    date_text = _text(raw, "birth_date")
+    if date_text:
+        try:
+            return dt.date.fromisoformat(date_text).isoformat()
+        except ValueError:
+            pass
+    year = _text(raw, "birth_year")
+    if year.isdigit() and len(year) == 4:
+        return year
+    age = _text(raw, "approximate_age")
+    if age.isdigit() and int(age) < 120:
+        return str(dt.date.today().year - int(age))  # noqa: DTZ011 - a calendar year
+    return ""
+
+
+def _code(model: Any, value: str, attribute: str, *, by_pk: bool) -> str:
+    """The form sends a primary key, the API a code (ISO alpha-2/3, HCP code)."""
+    if not value:
+        return ""
+    if by_pk:
+        row = model.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    elif model is Country:
+        row = model.objects.filter(Q(alpha3__iexact=value) | Q(alpha2__iexact=value)).first()
+    else:
+        row = model.objects.filter(code=value).first()
+    return getattr(row, attribute) if row else ""
+
+
+def _document(raw: Mapping[str, Any]) -> str:
+    number = _text(raw, "document_number")
+    documents = raw.get("documents")
+    if not number and isinstance(documents, list) and documents:
+        first = documents[0]
+        number = str(first.get("number", "")) if isinstance(first, Mapping) else ""
+    # As the registry normalises it before hashing (registry.validation).
+    return "".join(number.split()).upper()
+
+
+def record_from_input(raw: Mapping[str, Any], *, form: bool = False) -> dict[str, str]:
+    """The engine's record for what has been typed so far (registry form or API body)."""
+    return {
+        "record_id": "new",
+        "given_name": _text(raw, "given_name"),
+        "family_name": _text(raw, "family_name"),
+        "sex": SEX.get(_text(raw, "sex"), ""),
+        "birth_date": _birth(raw),
+        "nationality": _code(Country, _text(raw, "nationality"), "alpha3", by_pk=form),
+        "phone": _text(raw, "phone"),
+        "document_number": _document(raw),
+        "region": _code(Region, _text(raw, "region"), "code", by_pk=form),
+        "partner": "",
+    }
+
+
+def candidate_ids(record: Mapping[str, str], limit: int = MAX_CANDIDATES) -> list[int]:
+    """People sharing an indexed key with `record`, over the whole registry."""
+    key = encryption.keyring().index_key
+    given, family = record["given_name"], record["family_name"]
+    birth = record["birth_date"][:4]
+    year = int(birth) if birth.isdigit() else None
+    found: list[int] = []
+
+    def add(ids: Any) -> None:
+        for pk in ids:
+            if pk not in found:
+                found.append(pk)
+
+    strong = Q(pk__in=[])
+    if given:
+        strong |= Q(name_index__in={name_index_of(given, family), name_index_of(family, given)})
+    phone = blind_index.normalise_phone(record["phone"]) if record["phone"] else ""
+    if phone:
+        strong |= Q(phone_index=blind_index.exact_digest("phone", phone, key))
+    if record["document_number"]:
+        doc = blind_index.exact_digest("document", record["document_number"], key)
+        strong |= Q(pk__in=PersonDocument.objects.filter(number_index=doc).values("person_id"))
+    add(Person.objects.filter(strong).values_list("pk", flat=True)[:limit])
+
+    # Sounds of the name parts: a person must share the sounds of two parts (either
+    # order) or of one part and the birth year, within a year.
+    tokens = [t for t in blind_index.tokens(f"{given} {family}") if t]
+    digests: set[str] = set()
+    for token in tokens:
+        sound = blind_index.sound_key(token)
+        if len(sound) >= 2:
+            digests.add(blind_index.digest("sound", sound, key))
+        else:  # Ali → "l" would match half the registry: the spelling's prefix instead
+            digests.add(blind_index.digest("prefix", token[: blind_index.PREFIX_MAX], key))
+    if digests and len(found) < limit:
+        needed = min(2, len(digests))
+        sharing = (SearchKey.objects.filter(digest__in=digests).values("person_id")
+                   .annotate(n=Count("digest")).filter(n__gte=needed).values("person_id"))
+        near = Person.objects.filter(pk__in=sharing)
+        if year is not None:
+            near = near.filter(Q(birth_year__isnull=True) | Q(birth_year__range=(year - 1, year + 1)))
+        add(near.values_list("pk", flat=True)[: limit - len(found)])
+    return found[:limit]
+
+
+def registration_check(user: Any, raw: Mapping[str, Any], *, form: bool = False) -> CheckResult:
+    """Likely duplicates of the person described by `raw`, split by what `user` may see."""
+    started = time.perf_counter()
+    record = record_from_input(raw, form=form)
+    result = CheckResult()
+    if not record["given_name"] and not record["phone"] and not record["document_number"]:
+        return result
+    try:
+        mine = record_features(record)
+    except RecordError:
+        record["birth_date"] = ""  # an impossible date typed so far: judge the rest
+        mine = record_features(record)
+    ids = candidate_ids(record)
+    result.candidates = len(ids)
+    if not ids:
+        result.elapsed_ms = (time.perf_counter() - started) * 1000
+        return result
+    people = list(for_records(queries.active_people().filter(pk__in=ids)))
+    scores = compare.score_feature_pairs(
+        [(mine, record_features(person_record(p))) for p in people])
+    visible = set(people_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    ranked = sorted(zip(people, scores, strict=True), key=lambda ps: -ps[1].weight)
+    for person, score in ranked:
+        if score.weight < LIKELY:
+            break
+        if person.pk in visible:
+            if len(result.matches) < SHOWN:
+                result.matches.append(Match(person, score))
+        else:
+            result.elsewhere = True
+            result.elsewhere_people.append((person, score.weight))
+    result.elapsed_ms = (time.perf_counter() - started) * 1000
+    return result

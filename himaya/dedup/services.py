@@ -1,0 +1,309 @@
+"""Writes: runs, decisions, merges and un-merges; each one transaction, audited."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from himaya.audit.services import audit_record
+from himaya.dedup import compare, queries
+from himaya.dedup.matching import deduplicate
+from himaya.dedup.merging import merge_rows, unmerge_rows
+from himaya.dedup.model import ModelStore, Thresholds
+from himaya.dedup.models import (
+    CandidatePair,
+    Decision,
+    DedupRun,
+    Merge,
+    PairStatus,
+    RegistrationAlert,
+)
+from himaya.dedup.records import iter_records, person_record
+from himaya.organisations.models import Organisation, Programme
+from himaya.registry.models import Person
+
+RUN_JOB = "dedup.run"
+Progress = Callable[[int, int, str], None]
+# Phases of a run, in order, for the progress bar.
+PHASES = ("load", "features", "train", "predict", "cluster", "store")
+
+
+def ordered(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+@transaction.atomic
+def dedup_run_start(
+    *, actor: Any, organisation: Organisation | None = None, programme: Programme | None = None,
+) -> DedupRun:
+    """Record a run and queue it as a job (the page then shows its progress bar)."""
+    from himaya.jobs.services import job_start
+
+    thresholds = queries.thresholds_for(programme)
+    run = DedupRun.objects.create(
+        started_by=actor, organisation=organisation, programme=programme,
+        auto_merge=thresholds.auto_merge, review=thresholds.review,
+    )
+    run.job = job_start(kind=RUN_JOB, owner=actor,
+                        organisation_id=organisation.pk if organisation else None,
+                        parameters={"run": run.pk})
+    run.save(update_fields=["job"])
+    audit_record(actor=actor, kind="create", action="dedup.run.start", target=run,
+                 organisation_id=organisation.pk if organisation else None)
+    return run
+
+
+def dedup_run(*, run: DedupRun, progress: Progress | None = None) -> DedupRun:
+    """Run the engine over the run's scope and store what a reviewer must see.
+
+    Pairs judged "different people" are passed to the engine as cannot-links and
+    are never proposed again; pairs already decided keep their decision.
+    """
+    def step(phase: str) -> None:
+        if progress:
+            progress(PHASES.index(phase) + 1, len(PHASES), phase)
+
+    DedupRun.objects.filter(pk=run.pk).update(status=DedupRun.Status.RUNNING)
+    started = time.perf_counter()
+    people = queries.active_people()
+    if run.organisation_id:
+        people = people.filter(organisation_id=run.organisation_id)
+    records = list(iter_records(people))
+    by_id = {r["record_id"]: r for r in records}
+    step("load")
+    ids = {int(i) for i in by_id}
+    thresholds = Thresholds(auto_merge=run.auto_merge, review=run.review)
+    timings: dict[str, float] = {"load": round(time.perf_counter() - started, 2)}
+    review: list[tuple[str, str, float]] = []
+    auto_pairs: list[tuple[str, str]] = []
+    version = ""
+    if len(records) >= 2:
+        result = deduplicate(records, store=ModelStore(), thresholds=thresholds,
+                             cannot_link=queries.cannot_link(ids),
+                             on_phase=lambda phase: step(phase) if phase in PHASES else None)
+        timings.update({k: round(v, 2) for k, v in result.timings.items()})
+        review = result.review
+        version = str(result.model.metadata.get("version") or
+                      f"trained {result.model.metadata.get('trained_at', '')}")[:40]
+        members: dict[str, list[str]] = defaultdict(list)
+        for record_id, cluster_id in result.clusters.items():
+            members[cluster_id].append(record_id)
+        for cluster_id, ids_in in members.items():
+            auto_pairs += [(cluster_id, other) for other in ids_in if other != cluster_id]
+    began = time.perf_counter()
+    counts = _store_pairs(run, by_id, review, auto_pairs, thresholds)
+    timings["store"] = round(time.perf_counter() - began, 2)
+    step("store")
+    DedupRun.objects.filter(pk=run.pk).update(
+        status=DedupRun.Status.DONE, records=len(records), model_version=version,
+        timings=timings, finished_at=timezone.now(), **counts,
+    )
+    run.refresh_from_db()
+    audit_record(actor=run.started_by, kind="change", action="dedup.run.finish", target=run,
+                 organisation_id=run.organisation_id,
+                 reason=f"{run.records} people, {run.pairs_review} to review, {run.pairs_auto} auto")
+    return run
+
+
+@transaction.atomic
+def _store_pairs(
+    run: DedupRun, by_id: dict[str, dict[str, str]], review: list[tuple[str, str, float]],
+    auto_pairs: list[tuple[str, str]], thresholds: Thresholds,
+) -> dict[str, int]:
+    wanted: dict[tuple[int, int], str] = {}
+    for a, b, _w in review:
+        wanted[ordered(int(a), int(b))] = CandidatePair.Band.REVIEW
+    for a, b in auto_pairs:
+        wanted.setdefault(ordered(int(a), int(b)), CandidatePair.Band.AUTO)
+    keys = list(wanted)
+    # Per-field detail for the review page, scored with the model's own levels.
+    scores = compare.score_records([(by_id[str(a)], by_id[str(b)]) for a, b in keys])
+    # Every stored pair (a few per person at most): cheaper than a huge IN list.
+    existing = {(p.person_low_id, p.person_high_id): p for p in CandidatePair.objects.all()}
+    create, update = [], []
+    known = 0
+    for (low, high), score in zip(keys, scores, strict=True):
+        band = (CandidatePair.Band.AUTO if score.weight >= thresholds.auto_merge
+                else CandidatePair.Band.REVIEW)
+        if wanted[(low, high)] == CandidatePair.Band.REVIEW and score.weight < thresholds.review:
+            continue  # term frequencies put it in; on its own it is too weak to show
+        cross = by_id[str(low)]["partner"] != by_id[str(high)]["partner"]
+        pair = existing.get((low, high))
+        if pair is None:
+            create.append(CandidatePair(
+                person_low_id=low, person_high_id=high, run=run, weight=score.weight, band=band,
+                detail=score.detail(), cross_partner=cross,
+            ))
+        elif pair.status in (PairStatus.DIFFERENT, PairStatus.SAME):
+            known += 1  # decided: never proposed again
+        else:
+            pair.run, pair.weight, pair.band, pair.detail = run, score.weight, band, score.detail()
+            update.append(pair)
+    CandidatePair.objects.bulk_create(create, batch_size=1000)
+    CandidatePair.objects.bulk_update(update, ["run", "weight", "band", "detail", "updated_at"],
+                                      batch_size=1000)
+    stored = create + update
+    return {
+        "pairs_review": sum(p.band == CandidatePair.Band.REVIEW for p in stored),
+        "pairs_auto": sum(p.band == CandidatePair.Band.AUTO for p in stored),
+        "pairs_known": known,
+    }
+
+
+def dedup_run_fail(*, run: DedupRun, error: str) -> None:
+    DedupRun.objects.filter(pk=run.pk).update(status=DedupRun.Status.FAILED, error=error[:2000],
+                                              finished_at=timezone.now())
+
+
+@transaction.atomic
+def pair_decide(
+    *, pair: CandidatePair, decision: str, actor: Any, keep: Person | None = None,
+) -> Decision:
+    """Record a reviewer's judgement; "same person" merges the pair at once.
+
+    `keep` is the record that survives (the first registered one by default).
+    """
+    if decision not in (PairStatus.SAME, PairStatus.DIFFERENT, PairStatus.UNSURE):
+        raise ValidationError(_("Choose same person, different people or unsure."))
+    pair = CandidatePair.objects.select_for_update().get(pk=pair.pk)
+    if pair.status == PairStatus.SAME:
+        raise ValidationError(_("These two records have already been merged."))
+    row = Decision.objects.create(pair=pair, decision=decision, decided_by=actor)
+    pair.status = decision
+    pair.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, kind="change", action=f"dedup.pair.{decision}", target=pair,
+                 organisation_id=pair.person_low.organisation_id)
+    if decision == PairStatus.SAME:
+        survivor = keep or pair.person_low
+        if survivor.pk not in (pair.person_low_id, pair.person_high_id):
+            raise ValidationError(_("The record kept must be one of the pair."))
+        absorbed = pair.person_high if survivor.pk == pair.person_low_id else pair.person_low
+        person_merge(survivor=survivor, absorbed=absorbed, actor=actor, pair=pair)
+    return row
+
+
+@transaction.atomic
+def person_merge(
+    *, survivor: Person, absorbed: Person, actor: Any, pair: CandidatePair | None = None,
+) -> Merge:
+    """Move every delivery, voucher, household link and consent of `absorbed` to `survivor`.
+
+    The absorbed person is kept, marked merged: its code still resolves, and its
+    page points to the survivor. The state of every changed row is kept
+    (encrypted) for `person_unmerge`.
+    """
+    if survivor.pk == absorbed.pk:
+        raise ValidationError(_("A record cannot be merged into itself."))
+    # Lock both people so that two reviewers cannot merge crossing pairs at once.
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(
+        pk__in=[survivor.pk, absorbed.pk])}
+    if Merge.objects.filter(absorbed_id__in=locked, undone_at__isnull=True).exists():
+        raise ValidationError(_("One of these records has already been merged into another."))
+    snapshot = merge_rows(survivor, absorbed)
+    merge = Merge.objects.create(survivor=survivor, absorbed=absorbed, pair=pair, merged_by=actor,
+                                 moved=snapshot.counts, snapshot=snapshot.dumps())
+    for person in (survivor, absorbed):
+        audit_record(actor=actor, kind="change", action="dedup.merge", target=person,
+                     organisation_id=person.organisation_id,
+                     reason=f"merge {merge.pk}: {absorbed.code} into {survivor.code}")
+    audit_record(actor=actor, kind="create", action="dedup.merge", target=merge,
+                 organisation_id=survivor.organisation_id)
+    return merge
+
+
+@transaction.atomic
+def person_unmerge(*, merge: Merge, actor: Any) -> Merge:
+    """Put back exactly what the merge changed; the pair goes back to the review queue."""
+    merge = Merge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise ValidationError(_("This merge has already been undone."))
+    restored = unmerge_rows(merge.snapshot)
+    merge.undone_at, merge.undone_by = timezone.now(), actor
+    merge.save(update_fields=["undone_at", "undone_by"])
+    if merge.pair_id:
+        CandidatePair.objects.filter(pk=merge.pair_id).update(status=PairStatus.PENDING,
+                                                              updated_at=timezone.now())
+        Decision.objects.create(pair_id=merge.pair_id, decision=PairStatus.PENDING,
+                                decided_by=actor)
+    for person in (merge.survivor, merge.absorbed):
+        audit_record(actor=actor, kind="change", action="dedup.unmerge", target=person,
+                     organisation_id=person.organisation_id,
+                     reason=f"merge {merge.pk} undone: {sum(restored.values())} rows restored")
+    audit_record(actor=actor, kind="change", action="dedup.unmerge", target=merge,
+                 organisation_id=merge.survivor.organisation_id)
+    return merge
+
+
+@transaction.atomic
+def registration_alert_record(
+    *, actor: Any, organisation: Organisation, matched: Person, weight: float, name_index: str,
+) -> RegistrationAlert:
+    """Tell the mission's data-protection officer, never the registering partner, who matched."""
+    alert = RegistrationAlert.objects.filter(
+        organisation=organisation, matched=matched, name_index=name_index,
+        status=RegistrationAlert.Status.OPEN, new_person__isnull=True,
+    ).first()
+    if alert is None:
+        alert = RegistrationAlert.objects.create(
+            organisation=organisation, registered_by=actor if getattr(actor, "pk", None) else None,
+            matched=matched, weight=weight, name_index=name_index,
+        )
+        audit_record(actor=actor, kind="create", action="dedup.registration_alert", target=alert,
+                     organisation_id=organisation.pk)
+    elif weight > alert.weight:
+        RegistrationAlert.objects.filter(pk=alert.pk).update(weight=weight)
+    return alert
+
+
+ALERT_WINDOW_HOURS = 24
+
+
+@transaction.atomic
+def registration_alert_link(*, person: Person) -> list[CandidatePair]:
+    """Once a person is saved, turn the open alerts raised while registering them into pairs."""
+    since = timezone.now() - timezone.timedelta(hours=ALERT_WINDOW_HOURS)
+    alerts = list(RegistrationAlert.objects.select_related("matched").filter(
+        organisation_id=person.organisation_id, name_index=person.name_index,
+        new_person__isnull=True, status=RegistrationAlert.Status.OPEN, created_at__gte=since,
+    ))
+    if not alerts or not person.name_index:
+        return []
+    mine = person_record(person)
+    scores = compare.score_records([(mine, person_record(a.matched)) for a in alerts])
+    pairs = []
+    for alert, score in zip(alerts, scores, strict=True):
+        low, high = ordered(person.pk, alert.matched_id)
+        pair, _created = CandidatePair.objects.get_or_create(
+            person_low_id=low, person_high_id=high,
+            defaults={"weight": score.weight, "detail": score.detail(), "cross_partner": True,
+                      "source": CandidatePair.Source.REGISTRATION,
+                      "band": (CandidatePair.Band.AUTO if score.weight >= Thresholds().auto_merge
+                               else CandidatePair.Band.REVIEW)},
+        )
+        RegistrationAlert.objects.filter(pk=alert.pk).update(new_person=person, pair=pair)
+        pairs.append(pair)
+    return pairs
+
+
+def registration_check_record(
+    *, actor: Any, organisation: Organisation, result: Any, given_name: str, family_name: str,
+) -> None:
+    """Audit whom a registration check showed; alert the mission about the others."""
+    from himaya.registry.services import name_index_of
+
+    for match in result.matches:
+        audit_record(actor=actor, kind="view", action="dedup.registration_check",
+                     target=match.person, organisation_id=match.person.organisation_id,
+                     fields=["given_name", "family_name"])
+    if result.elsewhere:
+        index = name_index_of(str(given_name), str(family_name))
+        for person, weight in result.elsewhere_people:
+            registration_alert_record(actor=actor, organisation=organisation, matched=person,
+                                      weight=weight, name_index=index)

@@ -1,0 +1,31 @@
+"""The deduplication job, and the hook that links a saved person to its registration alerts."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from himaya.dedup import services
+from himaya.dedup.models import DedupRun
+from himaya.jobs.handlers import Progress
+from himaya.jobs.models import Job
+
+
+def run_job(job: Job, progress: Progress) -> dict[str, Any]:
+    run = DedupRun.objects.get(pk=job.parameters["run"])
+    try:
+        run = services.dedup_run(run=run, progress=progress)
+    except Exception as error:
+        services.dedup_run_fail(run=run, error=str(error))
+        raise
+    return {"run": run.pk, "records": run.records, "pairs_review": run.pairs_review,
+            "pairs_auto": run.pairs_auto, "pairs_known": run.pairs_known}
+
+
+def person_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    # Only new registrations matter; one indexed query when no alert is open.
+    if created and not raw and instance.name_index:
+        try:
+            services.registration_alert_link(person=instance)
+        except Exception:  # a failed link must never stop a registration
+            logging.getLogger(__name__).exception("registration alert link for %s", instance.pk)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from himaya.dedup import views
+
+app_name = "dedup"
+
+urlpatterns = [
+    path("", views.review_queue, name="review-queue"),
+    path("pairs/<int:pk>/", views.pair_detail, name="pair-detail"),
+    path("pairs/<int:pk>/decide/", views.pair_decide, name="pair-decide"),
+    path("merges/", views.merge_list, name="merge-list"),
+    path("merges/<int:pk>/undo/", views.merge_undo, name="merge-undo"),
+    path("runs/", views.run_list, name="run-list"),
+    path("runs/<int:pk>/", views.run_detail, name="run-detail"),
+    path("alerts/", views.alert_list, name="alert-list"),
+    path("registration-check/", views.registration_check_view, name="registration-check"),
+    path("people/<int:pk>/panel/", views.person_panel, name="person-panel"),
+]

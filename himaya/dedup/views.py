@@ -1,0 +1,185 @@
+"""Review queue, pair page, merges, runs and the registration check (thin views)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from himaya.accounts.access import allow
+from himaya.audit.services import audit_record
+from himaya.dedup import queries, services
+from himaya.dedup.forms import DecideForm, QueueFilterForm, RunForm
+from himaya.dedup.labels import readable
+from himaya.dedup.models import PairStatus
+from himaya.dedup.registration import registration_check
+from himaya.organisations.models import Organisation
+from himaya.registry.models import Person
+from himaya.registry.queries import (
+    PERSON_READERS,
+    REGISTRARS,
+    mask_number,
+    mask_phone,
+    organisation_for_registration,
+    people_visible_to,
+)
+
+REVIEWERS = queries.REVIEWERS
+SHOWN_FIELDS = ["given_name", "family_name", "birth_date", "phone", "documents"]
+
+
+@allow(REVIEWERS)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else QueueFilterForm.defaults()
+    pairs = queries.review_queue(request.user, status=filters["status"], band=filters["band"],
+                                 cross=filters["cross"], min_weight=filters["min_weight"])
+    page = Paginator(pairs, queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "dedup/review_queue.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "whole_registry": queries.whole_registry(request.user),
+    })
+
+
+def _side(person: Person) -> dict[str, Any]:
+    documents = list(person.documents.all())
+    membership = getattr(person, "membership", None) if hasattr(person, "membership") else None
+    return {
+        "person": person,
+        "phone": mask_phone(person.phone),
+        "documents": [(d, mask_number(d.number)) for d in documents],
+        "deliveries": person.deliveries.count() if hasattr(person, "deliveries") else 0,
+        "vouchers": person.vouchers.count() if hasattr(person, "vouchers") else 0,
+        "membership": membership,
+        "merged_into": queries.active_merge_of(person),
+    }
+
+
+@allow(REVIEWERS)
+def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pair = queries.pair_for_user(request.user, pk)
+    for person in (pair.person_low, pair.person_high):
+        audit_record(actor=request.user, kind="view", action="dedup.pair.view", target=person,
+                     organisation_id=person.organisation_id, fields=SHOWN_FIELDS,
+                     reason=f"pair {pair.pk}")
+    return render(request, "dedup/pair_detail.html", {
+        "pair": pair, "left": _side(pair.person_low), "right": _side(pair.person_high),
+        "detail": readable(pair.detail), "form": DecideForm(pair=pair),
+        "decisions": pair.decisions.select_related("decided_by")[:20],
+    })
+
+
+@allow(REVIEWERS)
+@require_POST
+def pair_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    pair = queries.pair_for_user(request.user, pk)
+    form = DecideForm(request.POST, pair=pair)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect("dedup:pair-detail", pk=pair.pk)
+    decision = form.cleaned_data["decision"]
+    try:
+        services.pair_decide(pair=pair, decision=decision, actor=request.user,
+                             keep=form.survivor())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("dedup:pair-detail", pk=pair.pk)
+    notes = {
+        PairStatus.SAME: _("Merged: everything now belongs to the record kept."),
+        PairStatus.DIFFERENT: _("Recorded as different people: this pair will not be proposed again."),
+        PairStatus.UNSURE: _("Recorded as unsure: the pair stays in the queue."),
+    }
+    messages.success(request, notes[decision])
+    return redirect("dedup:review-queue")
+
+
+@allow(REVIEWERS)
+def merge_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(queries.merges_visible_to(request.user), queries.PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "dedup/merge_list.html", {
+        "page": page, "whole_registry": queries.whole_registry(request.user)})
+
+
+@allow(REVIEWERS)
+@require_POST
+def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    merge = queries.merge_for_user(request.user, pk)
+    try:
+        services.person_unmerge(merge=merge, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Un-merged: both records are back as they were."))
+    return redirect("dedup:merge-list")
+
+
+@allow(REVIEWERS)
+def run_list(request: HttpRequest) -> HttpResponse:
+    whole = queries.whole_registry(request.user)
+    form = RunForm(request.POST or None, whole_registry=whole)
+    if request.method == "POST" and form.is_valid():
+        organisation = form.cleaned_data.get("organisation")
+        if not whole:
+            organisation = Organisation.objects.get(pk=queries.caseload_of(request.user))
+        run = services.dedup_run_start(actor=request.user, organisation=organisation,
+                                       programme=form.cleaned_data.get("programme"))
+        return redirect("dedup:run-detail", pk=run.pk)
+    runs = queries.runs_visible_to(request.user)[:50]
+    return render(request, "dedup/run_list.html", {
+        "form": form, "runs": runs, "whole_registry": whole})
+
+
+@allow(REVIEWERS)
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = queries.run_for_user(request.user, pk)
+    return render(request, "dedup/run_detail.html", {"run": run, "job": run.job})
+
+
+@allow(queries.WHOLE_REGISTRY)
+def alert_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(queries.alerts_visible_to(request.user), queries.PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "dedup/alert_list.html", {"page": page})
+
+
+@allow(REGISTRARS)
+@require_POST
+def registration_check_view(request: HttpRequest) -> HttpResponse:
+    """The panel under the registration form: likely duplicates of what is typed so far."""
+    organisation = organisation_for_registration(request.user)
+    if organisation is None:
+        raise PermissionDenied
+    result = registration_check(request.user, request.POST, form=True)
+    services.registration_check_record(
+        actor=request.user, organisation=organisation, result=result,
+        given_name=request.POST.get("given_name", ""), family_name=request.POST.get("family_name", ""),
+    )
+    return render(request, "dedup/_registration_check.html", {
+        "result": result,
+        "matches": [(m.person, m.score.weight, readable(m.score.detail())) for m in result.matches],
+    })
+
+
+@allow(PERSON_READERS)
+def person_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """On a person's page: merged into whom, or who was merged into them (htmx)."""
+    from himaya.accounts.scopes import fetch_or_404
+
+    person = fetch_or_404(people_visible_to(request.user), pk=pk)
+    merge = queries.active_merge_of(person)
+    visible = people_visible_to(request.user)
+    survivor_visible = bool(merge and visible.filter(pk=merge.survivor_id).exists())
+    absorbed = [m.absorbed for m in queries.merges_into(person)
+                if visible.filter(pk=m.absorbed_id).exists()]
+    return render(request, "dedup/_person_panel.html", {
+        "merge": merge, "survivor_visible": survivor_visible, "absorbed": absorbed,
+    })
