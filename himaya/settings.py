@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "himaya.assistance",
     "himaya.vouchers",
     "himaya.intake",
+    "himaya.protection",
     "himaya.capacity",
     "himaya.monitoring",
     "himaya.dedup",
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Row-level security setting of the request (P4): after the user is known.
+    "himaya.protection.middleware.RowLevelScopeMiddleware",
     "himaya.accounts.middleware.SessionLifetimeMiddleware",
     "himaya.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -231,6 +234,16 @@ HIMAYA_IMPORT_MAX_BYTES = env_int("HIMAYA_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 HIMAYA_VOUCHER_KEY = env_str("HIMAYA_VOUCHER_KEY")
 HIMAYA_VOUCHER_FAILURES_PER_MINUTE = env_int("HIMAYA_VOUCHER_FAILURES_PER_MINUTE", 10)
 HIMAYA_VOUCHER_SHOW_FIRST_NAME = env_bool("HIMAYA_VOUCHER_SHOW_FIRST_NAME", default=False)
+
+# Retention (P16), in days, per category of docs/data-inventory.md; `himaya purge-expired`
+# anonymises people with no activity for `caseload` and deletes the rest once expired.
+# Audit events, deliveries and aggregates are kept (docs/decisions/0901-retention-and-erasure.md).
+HIMAYA_RETENTION_DAYS = {
+    "caseload": env_int("HIMAYA_RETENTION_CASELOAD_DAYS", 5 * 365),
+    "replay": env_int("HIMAYA_RETENTION_REPLAY_DAYS", 30),
+    "security_log": env_int("HIMAYA_RETENTION_SECURITY_LOG_DAYS", 180),
+    "files": env_int("HIMAYA_RETENTION_FILES_DAYS", 90),
+}
 
 # --- Background work: django-tasks with the database backend.
 # Tests run tasks at once, in the test's thread; elsewhere a worker (`himaya db_worker`) runs them.

@@ -31,5 +31,6 @@ urlpatterns = [
     path("monitoring/", include("himaya.monitoring.urls")),
     path("dedup/", include("himaya.dedup.urls")),
     path("reporting/", include("himaya.reporting.urls")),
+    path("protection/", include("himaya.protection.urls")),
     path("", include("himaya.portal.urls")),
 ]

@@ -1,0 +1,144 @@
+"""P4: PostgreSQL row-level security, proven under a role that is neither owner nor BYPASSRLS.
+
+The suite connects as the superuser `postgres` (which bypasses every policy); each test
+here creates the application's role, switches to it with SET LOCAL ROLE inside the test's
+transaction, and the rollback removes the role again. The role name carries the test
+database's name, so that parallel runs on other databases never share one.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from himaya.protection import rls
+from tests.registry.factories import make_person
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+]
+
+
+def _role_name() -> str:
+    return "himaya_app_" + re.sub(r"[^a-z0-9_]", "_", connection.settings_dict["NAME"].lower())[:40]
+
+
+@pytest.fixture
+def app_role(db):  # noqa: ANN001, ANN201
+    role = _role_name()
+    with connection.cursor() as cursor:
+        for statement in rls.app_role_statements(role):
+            cursor.execute(statement)
+    yield role
+    # The test's rollback undoes CREATE ROLE; this is for a run that committed (none should).
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+
+
+def _as_app(role: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {role}")
+
+
+def _raw(sql: str, params: list | None = None) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.fetchall()
+
+
+def _people(world):  # noqa: ANN001, ANN202
+    a = make_person(world.partner_a, given_name="Awa", phone="0611111111",
+                    documents=[{"kind": "passport", "number": "AA1111111"}])
+    b = make_person(world.partner_b, given_name="Binta", phone="0622222222",
+                    documents=[{"kind": "passport", "number": "BB2222222"}], region="02")
+    return a, b
+
+
+def test_the_app_role_is_neither_owner_nor_bypassrls_and_the_tables_have_policies(world, app_role):
+    (row,) = _raw("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", [app_role])
+    assert row == (False, False)
+    owners = _raw(
+        "SELECT DISTINCT tableowner FROM pg_tables WHERE tablename = ANY(%s)", [rls.protected_tables()]
+    )
+    assert app_role not in {owner for (owner,) in owners}
+    enabled = dict(_raw(
+        "SELECT relname, relrowsecurity FROM pg_class WHERE relname = ANY(%s)", [rls.protected_tables()]
+    ))
+    assert enabled == {table: True for table in rls.protected_tables()}
+
+
+def test_raw_sql_under_a_partners_setting_returns_only_its_rows(world, app_role):
+    a, b = _people(world)
+    _as_app(app_role)
+
+    rls.set_scope(str(world.partner_a.pk))
+    assert _raw("SELECT id FROM registry_person ORDER BY id") == [(a.pk,)]
+    assert {pid for (pid,) in _raw("SELECT person_id FROM registry_persondocument")} == {a.pk}
+    assert {pid for (pid,) in _raw("SELECT person_id FROM registry_consent")} == {a.pk}
+    assert {pid for (pid,) in _raw("SELECT person_id FROM registry_searchkey")} == {a.pk}
+    # The other partner's row cannot be changed or taken over either.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE registry_person SET sex = 'other' WHERE id = %s", [b.pk])
+        assert cursor.rowcount == 0
+    with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+        _raw("UPDATE registry_person SET organisation_id = %s WHERE id = %s RETURNING id",
+             [world.partner_b.pk, a.pk])
+
+    rls.set_scope(str(world.partner_b.pk))
+    assert _raw("SELECT id FROM registry_person") == [(b.pk,)]
+
+    rls.set_scope(rls.EVERYTHING)
+    assert {pid for (pid,) in _raw("SELECT id FROM registry_person")} == {a.pk, b.pk}
+
+
+def test_with_no_setting_the_app_role_sees_nothing(world, app_role):
+    _people(world)
+    _as_app(app_role)
+    rls.set_scope(rls.NOTHING)
+    assert _raw("SELECT count(*) FROM registry_person") == [(0,)]
+    assert _raw("SELECT count(*) FROM registry_consent") == [(0,)]
+    with connection.cursor() as cursor:
+        cursor.execute("RESET himaya.organisation_ids")
+    assert _raw("SELECT current_setting('himaya.organisation_ids', true)")[0][0] in (None, "")
+    assert _raw("SELECT count(*) FROM registry_person") == [(0,)]
+
+
+def test_the_app_role_cannot_rewrite_the_audit_trail(world, app_role):
+    make_person(world.partner_a)
+    _as_app(app_role)
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+        _raw("DELETE FROM audit_auditevent RETURNING id")
+
+
+def test_a_request_through_the_middleware_sets_the_partners_setting(world, app_role):
+    a, b = _people(world)
+    _as_app(app_role)
+    rls.set_scope(rls.NOTHING)
+    seen: list[str | None] = []
+
+    from django.db.models.signals import pre_init
+
+    def spy(sender, **kwargs):  # noqa: ANN001, ANN202, ARG001
+        seen.append(rls.current_scope())
+
+    # The list of people, as partner A: under the app role only A's person exists for it...
+    pre_init.connect(spy, sender=a.__class__)
+    try:
+        response = world.client_for("agent_a").get("/registry/", {"q": "Awa"})
+    finally:
+        pre_init.disconnect(spy, sender=a.__class__)
+    assert response.status_code == 200
+    assert seen and set(seen) == {str(world.partner_a.pk)}
+    assert a.code_display in response.content.decode()
+    # ...and once the request is over the connection is closed again.
+    assert rls.current_scope() == rls.NOTHING
+
+    # Partner B's person is not there for partner A, whatever the query says.
+    response = world.client_for("agent_a").get(f"/registry/people/{b.pk}/")
+    assert response.status_code == 404
+    # A programme manager's request sees both.
+    response = world.client_for("manager").get(f"/registry/people/{b.pk}/")
+    assert response.status_code == 200
