@@ -14,6 +14,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from himaya.accounts.scopes import fetch_or_404, scope_for
 from himaya.disclosure import MEDICAL_THRESHOLD, STANDARD_THRESHOLD, protect
@@ -165,6 +166,22 @@ def forget_actuals(programme: Programme) -> None:
     cache.delete(_cache_key(programme))
 
 
+def _released_cells(indicator: Indicator, cells: list[Cell], total: Cell,
+                    periods: list[ReportingPeriod], current: Any) -> bool:
+    """Read an indicator's figures from the release (protected together with every other
+    output, see himaya/monitoring/release.py); False when it is not in the release."""
+    from himaya.monitoring import release as releases
+
+    names = [str(p.pk) for p in periods] + ["total"]
+    keys = [releases.indicator_key(indicator.pk, name) for name in names]
+    if current is None or not all(current.has(k) for k in keys):
+        return False
+    for cell, key in zip([*cells, total], keys, strict=True):
+        cell.actual = None if current.value(key) is None else Decimal(current.value(key))
+        cell.suppressed = cell.actual is None
+    return True
+
+
 def _protected_cells(indicator: Indicator, cells: list[Cell], total: Cell,
                      periods: list[ReportingPeriod], programme: Programme) -> None:
     """Suppress small counts. When the periods tile the programme and the measure adds up,
@@ -203,6 +220,10 @@ def results_table(programme: Programme, *, protected: bool, fresh: bool = False)
         for m in ManualValue.objects.filter(indicator__programme=programme)
     }
     rows: list[IndicatorRow] = []
+    if protected:
+        from himaya.monitoring import release as releases
+
+        current = releases.current()
     for indicator in indicators:
         targets = {t.period_id: t.value for t in indicator.targets.all()}
         values = computed["values"].get(str(indicator.pk), {})
@@ -224,7 +245,8 @@ def results_table(programme: Programme, *, protected: bool, fresh: bool = False)
             entered = [c.actual for c in cells if c.actual is not None]
             total_actual = sum(entered, Decimal(0)) if entered else None
         total = Cell(indicator.end_target, total_actual)
-        if protected:
+        if protected and not (indicator.is_computed and _released_cells(
+                indicator, cells, total, periods, current)):
             _protected_cells(indicator, cells, total, periods, programme)
         rows.append(IndicatorRow(indicator, cells, total, error=values.get("error", "")))
     outcomes = []
@@ -268,6 +290,42 @@ class Breakdown:
     additive: bool
 
 
+# Kinds whose numbers are cut from the release's atoms: an outsider reads their breakdowns
+# from the release or not at all (another cut could be subtracted from a released number).
+RELEASED_KINDS = {"deliveries", "distinct_people", "distinct_households"}
+
+
+def _released_breakdown(indicator: Indicator, window: measures.Window, by: tuple[str, ...],
+                        rows: list[str], threshold: int | None,
+                        additive: bool) -> Breakdown | None:
+    from himaya.monitoring import release as releases
+
+    kind = indicator.definition.get("kind")
+    params = {k for k in indicator.definition if k != "kind"}
+    if kind not in RELEASED_KINDS or (kind != "deliveries" and params):
+        return None  # counted on its own (people trained, vouchers...): its own protection
+    current = releases.current()
+    name = None
+    if current is not None:
+        name = next((n for (pk, n), span in current.windows.items()
+                     if pk == indicator.pk and span == (window.start, window.end)), None)
+    total_key = releases.indicator_key(indicator.pk, name or "", None, None)
+    if (name is None or len(by) != 1 or by[0] not in releases.BREAKDOWN_DIMENSIONS
+            or not current.has(total_key)):
+        raise measures.DefinitionError(
+            _("This breakdown is not published outside the mission: ask for it to be added "
+              "to the published tables."))
+    cells: dict[tuple[str, str], Any] = {}
+    row_totals: dict[str, Any] = {}
+    for row in rows:
+        key = releases.indicator_key(indicator.pk, name, by[0], row)
+        value = current.value(key) if current.has(key) else 0
+        cells[(row, "n")] = row_totals[row] = value
+    total = current.value(total_key)
+    return Breakdown(indicator, by, rows, ["n"], cells, row_totals, {"n": total}, total,
+                     threshold, additive)
+
+
 def breakdown(indicator: Indicator, window: measures.Window, by: tuple[str, ...], *,
               protected: bool) -> Breakdown:
     """A one- or two-way table; protected tables give their margins from the same table."""
@@ -286,6 +344,9 @@ def breakdown(indicator: Indicator, window: measures.Window, by: tuple[str, ...]
     columns = sorted({c for _, c in counts}, key=str)
     threshold = threshold_for(indicator, by) if protected else None
     if protected and indicator.is_about_people:
+        released = _released_breakdown(indicator, window, by, rows, threshold, additive)
+        if released is not None:
+            return released
         table = protect({k: int(v) for k, v in counts.items()}, threshold=threshold,
                         rows=rows, columns=columns)
         return Breakdown(indicator, by, rows, columns, table.cells, table.row_totals,

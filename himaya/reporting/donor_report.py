@@ -53,7 +53,10 @@ def collect(programme: Programme, period: ReportingPeriod | None, language: str,
                 if row.indicator.is_computed and row.indicator.disaggregations and not row.error]
     for done, indicator in enumerate(computed, start=1):
         for dimension in indicator.disaggregations:
-            breakdowns.append(breakdown(indicator, window, (dimension,), protected=True))
+            try:
+                breakdowns.append(breakdown(indicator, window, (dimension,), protected=True))
+            except measures.DefinitionError:
+                continue  # not in the published tables (e.g. vulnerability): left out
         if progress:
             progress(done, len(computed) + 2, _("Disaggregations"))
     narrative = list(NarrativeSection.objects.filter(programme=programme))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, F, Min, Value
+from django.db.models import CharField, Count, F, Min, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
@@ -56,6 +56,36 @@ class RawCounts:
 def _region_expression() -> Any:
     return Coalesce(F("commune__region__code"), F("organisation__region__code"), Value(UNKNOWN),
                     output_field=CharField())
+
+
+def _cube_grids(programme: Programme | None) -> tuple[Grid, Grid, Grid] | None:
+    """The three tables read from the aggregates (himaya/monitoring/aggregates.py): the
+    delivery cube by region, bucket and category; the reach cube by region and signature,
+    each person placed in the year of the first bucket they were reached in."""
+    from himaya.monitoring import aggregates
+    from himaya.monitoring.models import DeliveryCube, ReachCube
+
+    state = aggregates.current_state()
+    if state is None:
+        return None
+    deliveries = DeliveryCube.objects.filter(category__in=DIRECT_CATEGORIES + MEDICAL_CATEGORIES)
+    if programme is not None:
+        deliveries = deliveries.filter(programme_id=programme.pk)
+    direct: Grid = {}
+    medical: Grid = {}
+    for row in deliveries.values("region", "bucket", "category").annotate(n=Sum("n")).order_by():
+        grid = medical if row["category"] in MEDICAL_CATEGORIES else direct
+        key = (row["region"], state.bucket_year(row["bucket"]))
+        grid[key] = grid.get(key, 0) + row["n"]
+    people: Grid = {}
+    pk = programme.pk if programme is not None else None
+    for row in (ReachCube.objects.filter(unit="p").values("region", "signature")
+                .annotate(n=Sum("n")).order_by()):
+        first = state.first_bucket(row["signature"], pk)
+        if first is not None:
+            key = (row["region"], state.bucket_year(first))
+            people[key] = people.get(key, 0) + row["n"]
+    return direct, medical, people
 
 
 def _delivery_grids(programme: Programme | None) -> tuple[Grid, Grid]:
@@ -111,12 +141,12 @@ def _people_grid(programme: Programme | None) -> Grid:
 
 
 def raw_counts(programme: Programme | None = None) -> RawCounts:
-    direct, medical = _delivery_grids(programme)
-    tables = {
-        "direct_assistances": direct,
-        "medical_assistances": medical,
-        "people_reached": _people_grid(programme),
-    }
+    grids = _cube_grids(programme)
+    if grids is None:  # no aggregates to read (see aggregates.current_state): the records
+        direct, medical = _delivery_grids(programme)
+        grids = (direct, medical, _people_grid(programme))
+    tables = dict(zip(("direct_assistances", "medical_assistances", "people_reached"), grids,
+                      strict=True))
     window = measures.Window(programme)
     associations = int(measures.associations_accompanied(window, {}, []).get((), 0))
     covered = {region for grid in tables.values() for (region, _year), n in grid.items()
@@ -154,12 +184,57 @@ def _cache_key(programme: Programme | None) -> str:
     return f"reporting:public-figures:{programme.pk if programme else 'all'}"
 
 
+def released_figures(programme: Programme | None = None) -> dict[str, Any] | None:
+    """The publishable figures read from the release (himaya/monitoring/release.py), where
+    they were protected together with every other output; None without aggregates."""
+    from himaya.monitoring import release as releases
+
+    current = releases.current()
+    if current is None:
+        return None
+    scope = programme.pk if programme is not None else releases.ALL
+    if programme is not None and not current.has(
+            releases.public_key(scope, "direct_assistances", None, None)):
+        scope = -1  # a programme with no delivery: every figure is zero
+    raw = current.linked.aggregates
+
+    def shown(region: str | None, year: int | None, name: str) -> int | None:
+        key = releases.public_key(scope, name, region, year)
+        return current.value(key) if key in raw else 0
+
+    regions = [r for r in current.regions if any(
+        raw[k].value for name in THRESHOLDS
+        if (k := releases.public_key(scope, name, r, None)) in raw)]
+    years = current.years
+    figures: dict[str, Any] = {"by_region": {r: {} for r in regions},
+                               "by_year": {str(y): {} for y in years}, "cells": {}}
+    for name in THRESHOLDS:
+        figures[name] = shown(None, None, name)
+        for region in regions:
+            figures["by_region"][region][name] = shown(region, None, name)
+        for year in years:
+            figures["by_year"][str(year)][name] = shown(None, year, name)
+        figures["cells"][name] = {f"{region}|{year}": shown(region, year, name)
+                                  for region in regions for year in years}
+    window = measures.Window(programme)
+    associations = int(measures.associations_accompanied(window, {}, []).get((), 0))
+    covered = len([r for r in regions if r != UNKNOWN])
+    for name, value in (("associations", associations), ("regions", covered)):
+        table = protect({("all", "n"): value}, threshold=STANDARD_THRESHOLD, rows=["all"],
+                        columns=["n"])
+        figures[name] = table.total
+    figures["thresholds"] = {"standard": STANDARD_THRESHOLD, "medical": MEDICAL_THRESHOLD}
+    return figures
+
+
 def public_figures(programme: Programme | None = None, *, fresh: bool = False) -> dict[str, Any]:
     """The protected figures and when they were counted, from the cache when recent."""
     key = _cache_key(programme)
     figures = None if fresh else cache.get(key)
     if figures is None:
-        figures = protect_figures(raw_counts(programme))
+        figures = released_figures(programme)
+        if figures is None:
+            figures = protect_figures(raw_counts(programme))
         figures["computed_at"] = timezone.now().isoformat()
         figures["fresh_for_seconds"] = PUBLIC_FIGURES_SECONDS
         cache.set(key, figures, PUBLIC_FIGURES_SECONDS)

@@ -68,7 +68,31 @@ FIVE_W_HEADERS = [
 
 
 def five_w_rows() -> list[list[Any]]:
-    """Deliveries by partner, type, region and year, split by sex, each group protected."""
+    """Deliveries by partner, type, region and year, split by sex: read from the release,
+    where they were protected together with the dashboard and every other output."""
+    from himaya.monitoring import release as releases
+    from himaya.organisations.models import Organisation
+
+    current = releases.current()
+    if current is None:
+        return _five_w_rows_alone()
+    partners = dict(Organisation.objects.values_list("code", "name_fr"))
+    names = {r.code: r.name_fr for r in Region.objects.all()}
+    raw = current.linked.aggregates
+    out: list[list[Any]] = []
+    for row in current.five_w_rows:
+        partner, type_code, category, region, year = row
+        sexes = [current.value(k) if (k := releases.five_w_key(row, sex)) in raw else 0
+                 for sex in SEX_COLUMNS]
+        place = "" if region == measures.UNKNOWN else region
+        out.append([partners.get(partner, partner), type_code, category, place,
+                    names.get(region, ""), year, *sexes,
+                    current.value(releases.five_w_key(row, None))])
+    return out
+
+
+def _five_w_rows_alone() -> list[list[Any]]:
+    """Without aggregates (see aggregates.current_state): the 5W protected on its own."""
     from himaya.assistance.models import Delivery
 
     rows = (
