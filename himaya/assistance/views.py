@@ -39,6 +39,7 @@ from himaya.organisations.models import Organisation
 from himaya.registry import codes
 from himaya.registry import queries as registry
 from himaya.registry.services import person_viewed
+from himaya.vouchers.queries import VOUCHER_READERS
 
 READERS = STAFF_AND_PARTNERS
 LIST_LIMIT = 200
@@ -531,4 +532,6 @@ def household_panel(request: HttpRequest, household_pk: int) -> HttpResponse:
         "referrals": queries.referrals_visible_to(request.user).filter(person_id__in=member_ids) if details else [],
         "medical_count": queries.referrals_counted_for(request.user).filter(person_id__in=member_ids).count(),
         "details": details,
+        # The household's vouchers load from the vouchers app, for the roles it shows them to.
+        "voucher_household": household if scope_for(request.user).role in VOUCHER_READERS else None,
     }))

@@ -19,3 +19,5 @@ class VouchersConfig(AppConfig):
                          "file-text", order=46))
         register(NavItem("vouchers:programme", _("Vouchers: reconciliation"), MISSION_STAFF,
                          "graph-up", order=47))
+        register(NavItem("vouchers:vendor-list", _("Vendors"), frozenset({Role.MISSION_ADMIN, Role.PROGRAMME_MANAGER}),
+                         "shop", order=48))

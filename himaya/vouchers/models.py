@@ -48,11 +48,39 @@ class VendorContract(models.Model):
     categories = models.JSONField(_("categories accepted"), default=list)
     active = models.BooleanField(_("active"), default=True)
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    # The contract's terms as signed: its period, the regions the shop serves, and the
+    # partner association it was signed with (empty: the mission, for every partner).
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    regions = models.ManyToManyField(
+        "reference.Region", blank=True, related_name="+", verbose_name=_("regions served"),
+    )
+    partner = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="vendor_contracts",
+        limit_choices_to={"kind": Organisation.Kind.PARTNER}, verbose_name=_("partner association"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
         ordering = ["vendor__name_fr"]
         verbose_name = _("vendor contract")
         verbose_name_plural = _("vendor contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_from__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="vendor_contract_period_ordered",
+            ),
+        ]
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [str(Category(c).label) if c in Category.values else c for c in self.categories]
+
+    def in_force(self, on: object) -> bool:
+        """Active and within its period (open ends are open)."""
+        return self.active and (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_until is None or on <= self.valid_until)
 
     def __str__(self) -> str:
         return f"{self.vendor.code}: {', '.join(self.categories)}"

@@ -39,6 +39,13 @@ def vouchers_visible_to(user: Any) -> QuerySet[Voucher]:
     return qs.none()
 
 
+def household_vouchers(user: Any, household: Any) -> QuerySet[Voucher]:
+    """Vouchers given to the household, or to one of its members, that this user may see."""
+    members = household.members.values("person_id")
+    return vouchers_visible_to(user).filter(Q(household=household) | Q(person_id__in=members)).order_by(
+        "-issued_at", "-pk")
+
+
 def voucher_for_user(user: Any, pk: Any) -> Voucher:
     return fetch_or_404(vouchers_visible_to(user), pk=pk)
 

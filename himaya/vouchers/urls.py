@@ -1,6 +1,6 @@
 from django.urls import path
 
-from himaya.vouchers import views
+from himaya.vouchers import vendor_views, views
 
 app_name = "vouchers"
 
@@ -21,4 +21,13 @@ urlpatterns = [
     path("statements/<int:pk>/xlsx/", views.statement_xlsx, name="statement-xlsx"),
     path("statements/<int:pk>/paid/", views.statement_paid, name="statement-paid"),
     path("programme/", views.programme, name="programme"),
+    path("household/<int:pk>/panel/", views.household_panel, name="household-panel"),
+    path("vendors/", vendor_views.vendor_list, name="vendor-list"),
+    path("vendors/new/", vendor_views.vendor_new, name="vendor-new"),
+    path("vendors/<int:pk>/", vendor_views.vendor_detail, name="vendor-detail"),
+    path("vendors/<int:pk>/edit/", vendor_views.vendor_edit, name="vendor-edit"),
+    path("vendors/<int:pk>/users/invite/", vendor_views.vendor_user_invite, name="vendor-user-invite"),
+    path("vendors/<int:pk>/tokens/new/", vendor_views.vendor_token_new, name="vendor-token-new"),
+    path("vendors/<int:pk>/tokens/<int:token_pk>/revoke/", vendor_views.vendor_token_revoke,
+         name="vendor-token-revoke"),
 ]

@@ -138,6 +138,19 @@ def person_panel(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "vouchers/person_panel.html", {"person": person, "vouchers": vouchers[:50]})
 
 
+@allow(queries.VOUCHER_READERS)
+def household_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The household's vouchers and its members', as a partial for the registry's household page."""
+    from himaya.registry.queries import household_for_user
+
+    household = household_for_user(request.user, pk)
+    vouchers = queries.household_vouchers(request.user, household)
+    response = render(request, "vouchers/household_panel.html", {"household": household,
+                                                                 "vouchers": vouchers[:100]})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @allow(queries.ISSUERS)
 @require_POST
 def voucher_cancel(request: HttpRequest, pk: int) -> HttpResponse:

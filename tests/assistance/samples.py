@@ -28,6 +28,19 @@ def referral_of_a(world: Any) -> Any:
     return cached
 
 
+def proof_of_a(world: Any) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from himaya.assistance.proofs import proof_add
+
+    cached = getattr(world, "_assistance_proof", None)
+    if cached is None:
+        cached = proof_add(actor=None, referral=referral_of_a(world), name="recu.pdf", size=12,
+                           file=SimpleUploadedFile("recu.pdf", b"%PDF-1.4\n%%EOF"))
+        world._assistance_proof = cached
+    return cached
+
+
 def _distribution(world: Any) -> dict[str, Any]:
     return {"pk": distribution_of_a(world).pk}
 
@@ -43,6 +56,10 @@ SAMPLES = {
     "assistance:distribution-check-in": Sample(_distribution, owner="a"),
     "assistance:distribution-check-in-record": Sample(_distribution, owner="a"),
     "assistance:distribution-xlsform": Sample(_distribution, owner="a"),
+    "assistance:distribution-kobo-import": Sample(_distribution, owner="a"),
+    "api-assistance-distribution-kobo-import": Sample(_distribution, owner="a"),
+    "assistance:referral-proof-upload": Sample(_referral, owner="a"),
+    "assistance:referral-proof-download": Sample(lambda w: {"pk": proof_of_a(w).pk}, owner="a"),
     "assistance:referral-detail": Sample(_referral, owner="a"),
     "assistance:referral-move": Sample(_referral, owner="a"),
     "assistance:referral-share": Sample(_referral, owner="a"),

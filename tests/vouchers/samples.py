@@ -45,7 +45,26 @@ def _statement(w: Any) -> Any:
                             period_end=today)
 
 
+def _vendor_token(w: Any) -> Any:
+    from himaya.accounts.services import token_create
+
+    user = w.users["vendor"]
+    return user.api_tokens.first() or token_create(actor=user, name="till").token
+
+
+def _household_of_a(w: Any) -> Any:
+    from tests.registry.samples import household_of_a
+
+    return household_of_a(w)
+
+
 SAMPLES = {
+    "vouchers:household-panel": Sample(lambda w: {"pk": _household_of_a(w).pk}, owner="a"),
+    "vouchers:vendor-detail": Sample(lambda w: {"pk": w.vendor.pk}),
+    "vouchers:vendor-edit": Sample(lambda w: {"pk": w.vendor.pk}),
+    "vouchers:vendor-user-invite": Sample(lambda w: {"pk": w.vendor.pk}),
+    "vouchers:vendor-token-new": Sample(lambda w: {"pk": w.vendor.pk}),
+    "vouchers:vendor-token-revoke": Sample(lambda w: {"pk": w.vendor.pk, "token_pk": _vendor_token(w).pk}),
     "vouchers:voucher-detail": Sample(lambda w: {"pk": _voucher(w).pk}, owner="a"),
     "vouchers:voucher-cancel": Sample(lambda w: {"pk": _voucher(w).pk}, owner="a"),
     "vouchers:voucher-reissue": Sample(lambda w: {"pk": _voucher(w).pk}, owner="a"),
