@@ -1,0 +1,151 @@
+"""The data inventory (PROTECTION P5): every field of every model, with its category and purpose.
+
+The classification lives in `inventory.toml` beside this module, one table per model
+(`purpose`, `retention`, then `fields`); a field is either a category name or
+`{ category = ..., purpose = ... }` when its purpose is narrower than its model's.
+A new model or field without an entry fails the suite (tests/protection/test_data_inventory.py),
+and so does an entry whose field is gone. `himaya data-inventory` writes docs/data-inventory.md.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+
+SOURCE = Path(__file__).with_name("inventory.toml")
+
+# Category -> (level of PROTECTION.md P5, what it means).
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "public": ("public", "published to everyone or public reference data"),
+    "aggregate": ("public", "counts over many people, published only through disclosure control (P18)"),
+    "internal": ("internal", "how the programme runs; says nothing about a migrant by itself"),
+    "pseudonymous": ("personal", "singles a person out without naming them: codes, links, keyed hashes"),
+    "quasi_identifier": ("personal", "could identify in combination: sex, birth year, nationality, place"),
+    "direct_identifier": ("personal", "names a person: encrypted at rest (P12), shown masked (P7)"),
+    "sensitive": ("sensitive", "vulnerabilities, medical and protection details: need-to-know roles only (P6)"),
+    "staff_personal": ("personal", "personal data of staff and association members, not of migrants"),
+    "secret": ("sensitive", "passwords, keys, token digests, session data: never shown"),
+}
+
+# Retention category -> (what happens, the setting holding the period or None when kept).
+RETENTION: dict[str, tuple[str, str | None]] = {
+    "caseload": ("identifiers wiped after this long without activity (anonymised, counts kept)", "caseload"),
+    "replay": ("deleted after the replay window", "replay"),
+    "security_log": ("deleted after this long", "security_log"),
+    "files": ("stored files deleted after this long; the row stays as a record", "files"),
+    "session": ("deleted when expired", None),
+    "account": ("kept while the account exists", None),
+    "audit": ("kept: the accountability record, holds no plaintext (P14)", None),
+    "programme": ("kept for the programme's life and its audit; names no one by itself", None),
+    "reference": ("kept: reference lists", None),
+    "published": ("kept while published", None),
+    "operational": ("kept while useful to operators; no personal data", None),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    model: str
+    field: str
+    category: str
+    purpose: str
+    retention: str
+
+    @property
+    def level(self) -> str:
+        return CATEGORIES[self.category][0]
+
+
+@cache
+def load() -> dict[str, Any]:
+    with SOURCE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def entries() -> list[Entry]:
+    result = []
+    for model, table in load().items():
+        for name, value in table.get("fields", {}).items():
+            category = value if isinstance(value, str) else value["category"]
+            purpose = table["purpose"] if isinstance(value, str) else value.get("purpose", table["purpose"])
+            result.append(Entry(model, name, category, purpose, table["retention"]))
+    return result
+
+
+def model_fields() -> dict[str, list[str]]:
+    """Every field of every installed model, as the inventory names them (M2M included)."""
+    found: dict[str, list[str]] = {}
+    for model in apps.get_models():
+        found[model._meta.label] = [f.name for f in model._meta.get_fields() if f.concrete]
+    return found
+
+
+def unclassified() -> list[str]:
+    known = {(e.model, e.field) for e in entries()}
+    return [f"{model}.{name}" for model, names in model_fields().items()
+            for name in names if (model, name) not in known]
+
+
+def stale() -> list[str]:
+    present = {(model, name) for model, names in model_fields().items() for name in names}
+    return [f"{e.model}.{e.field}" for e in entries() if (e.model, e.field) not in present]
+
+
+def invalid() -> list[str]:
+    problems = []
+    for model, table in load().items():
+        if table.get("retention") not in RETENTION:
+            problems.append(f"{model}: retention {table.get('retention')!r}")
+        if not table.get("purpose"):
+            problems.append(f"{model}: no purpose")
+    problems += [f"{e.model}.{e.field}: category {e.category!r}" for e in entries()
+                 if e.category not in CATEGORIES]
+    return problems
+
+
+def render_markdown() -> str:
+    """docs/data-inventory.md, generated: categories, retention, then one table per model."""
+    periods = settings.HIMAYA_RETENTION_DAYS
+    lines = [
+        "# Data inventory",
+        "",
+        "Generated by `himaya data-inventory` from `himaya/protection/inventory.toml` (PROTECTION",
+        "P5); do not edit by hand. Every field of every model is listed with its category and",
+        "purpose; a field missing from the inventory fails the suite. There is no field for legal",
+        "status, religion or ethnicity.",
+        "",
+        "## Categories",
+        "",
+        "| category | level | meaning |",
+        "|---|---|---|",
+        *[f"| {name} | {level} | {meaning} |" for name, (level, meaning) in CATEGORIES.items()],
+        "",
+        "## Retention",
+        "",
+        "Periods are settings (`HIMAYA_RETENTION_<NAME>_DAYS`); `himaya purge-expired` applies them.",
+        "",
+        "| retention | default period | what happens |",
+        "|---|---|---|",
+    ]
+    for name, (meaning, key) in RETENTION.items():
+        period = f"{periods[key]} days (`HIMAYA_RETENTION_{key.upper()}_DAYS`)" if key else "—"
+        lines.append(f"| {name} | {period} | {meaning} |")
+    by_model: dict[str, list[Entry]] = {}
+    for entry in entries():
+        by_model.setdefault(entry.model, []).append(entry)
+    lines += ["", "## Models", ""]
+    for model, rows in by_model.items():
+        table = load()[model]
+        lines += [f"### {model}", "", f"{table['purpose']}. Retention: {table['retention']}.", "",
+                  "| field | category | purpose |", "|---|---|---|"]
+        for row in rows:
+            purpose = row.purpose if row.purpose != table["purpose"] else ""
+            lines.append(f"| {row.field} | {row.category} | {purpose} |")
+        lines.append("")
+    return "\n".join(lines)
