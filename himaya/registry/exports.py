@@ -8,7 +8,8 @@ from typing import Any
 
 import xlsxwriter
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from himaya.audit.services import audit_record
@@ -90,3 +91,47 @@ def person_export_xlsx(*, actor: Any, person: Person) -> bytes:
         organisation_id=person.organisation_id, fields=["all"],
     )
     return buffer.getvalue()
+
+
+def person_export_document(person: Person, *, language: str, panels: list[tuple[str, str]],
+                           action_labels: dict[str, Any]) -> Any:
+    """The subject-access PDF as a laid-out WeasyPrint document (pages and boxes), not yet written.
+
+    `panels` are (title, HTML) of what the apps above the registry (assistance,
+    vouchers) show on the person's page, rendered by those apps with their own rules.
+    """
+    from weasyprint import HTML  # loads Pango: only when a PDF is made
+
+    household = getattr(person, "membership", None)
+    with translation.override(language):
+        html = render_to_string("registry/pdf/subject_access.html", {
+            "person": person,
+            "language": language,
+            "rtl": translation.get_language_bidi(),
+            "identity": _rows_identity(person),
+            "documents": list(person.documents.all()),
+            "vulnerabilities": list(person.vulnerabilities.all()),
+            "household": household.household if household else None,
+            "household_members": household.household.members.select_related("person") if household else [],
+            "consents": list(person.consents.all()),
+            "versions": [(v, ", ".join(v.fields)) for v in person.versions.all()],
+            "panels": panels,
+            # The audit trail as it is stored: who, when, what kind of action, which fields; no values.
+            "audit": [(e, action_labels.get(e.action, e.action), ", ".join(e.fields))
+                      for e in queries.person_audit_trail(person)[:500]],
+            "printed_on": timezone.localdate(),
+        })
+    return HTML(string=html).render()
+
+
+@transaction.atomic
+def person_export_pdf(*, actor: Any, person: Person, language: str, panels: list[tuple[str, str]],
+                      action_labels: dict[str, Any]) -> bytes:
+    """Everything held on the person as a readable PDF in `language` (RTL in Arabic); audited."""
+    content = person_export_document(person, language=language, panels=panels,
+                                     action_labels=action_labels).write_pdf()
+    audit_record(
+        actor=actor, kind="export", action="person.export_pdf", target=person,
+        organisation_id=person.organisation_id, fields=["all"],
+    )
+    return content

@@ -10,14 +10,14 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from himaya.accounts.roles import MISSION_STAFF, PARTNER_STAFF, Role
 from himaya.accounts.scopes import fetch_or_404, scope_for
 from himaya.audit.models import AuditEvent
 from himaya.organisations.models import Organisation
 from himaya.registry import blind_index, codes, encryption
-from himaya.registry.models import Household, Person
+from himaya.registry.models import Household, Person, SearchKey
 
 # Who may open the registry at all, and who may see who a person is.
 PERSON_READERS = MISSION_STAFF | PARTNER_STAFF
@@ -92,34 +92,55 @@ def _looks_like_phone(text: str) -> bool:
     return digits >= 6 and all(ch.isdigit() or ch in "+-. ()" for ch in text)
 
 
+def _search_parts(visible: QuerySet[Person], query: str) -> tuple[Q | None, Q | None, Q | None]:
+    """The conditions a search text sets: by code, by phone, by name (None: not that kind)."""
+    text = query.strip()
+    if not text:
+        return None, None, None
+    code = codes.normalise(text)
+    by_code = Q(code__startswith=code) if len(code) >= 4 and code.isalnum() else None
+    if _looks_like_phone(text):
+        phone = blind_index.normalise_phone(text)
+        return by_code, Q(phone_index=blind_index.exact_digest("phone", phone)) if phone else None, None
+    usable = [t for t in blind_index.tokens(text) if len(t) >= blind_index.PREFIX_MIN]
+    if not usable:
+        return by_code, None, None
+    key = encryption.keyring().index_key
+    first, *others = [blind_index.query_digests(token, key) for token in usable]
+    # A person must match every word typed. The first word picks people from the search
+    # keys' (digest, person) index; each further word is checked on those people only
+    # (EXISTS on the (person, digest) index). No join, so no duplicates and no DISTINCT.
+    by_name = Q(pk__in=SearchKey.objects.filter(digest__in=first).values("person_id"))
+    for digests in others:
+        by_name &= Q(Exists(SearchKey.objects.filter(person_id=OuterRef("pk"), digest__in=digests)))
+    return by_code, None, by_name
+
+
 def people_matching(user: Any, query: str) -> QuerySet[Person]:
     """People in the user's scope matching a name (tolerant), a code or a phone number."""
     visible = people_visible_to(user)
-    text = query.strip()
-    if not text:
+    found = [q for q in _search_parts(visible, query) if q is not None]
+    if not found:
         return visible.none()
-    code = codes.normalise(text)
-    by_code = Q(code__startswith=code) if len(code) >= 4 and code.isalnum() else Q(pk__in=[])
-    if _looks_like_phone(text):
-        phone = blind_index.normalise_phone(text)
-        by_phone = Q(phone_index=blind_index.exact_digest("phone", phone)) if phone else Q(pk__in=[])
-        return visible.filter(by_code | by_phone)
-    tokens = blind_index.tokens(text)
-    by_name = visible
-    usable = [t for t in tokens if len(t) >= blind_index.PREFIX_MIN]
-    if not usable:
-        return visible.filter(by_code)
-    key = encryption.keyring().index_key
-    for token in usable:
-        # One join per token: a person must match every word typed.
-        by_name = by_name.filter(search_keys__digest__in=blind_index.query_digests(token, key))
-    ids = by_name.values("pk")
-    return visible.filter(Q(pk__in=ids) | by_code)
+    condition = found[0]
+    for q in found[1:]:
+        condition |= q
+    return visible.filter(condition)
 
 
 def people_search(user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Person]:
-    """Matches ranked by closeness of the name to what was typed (decrypted in memory only)."""
-    candidates = list(people_matching(user, query).distinct()[: limit * 4])
+    """Matches ranked by closeness of the name to what was typed (decrypted in memory only).
+
+    Each kind of match is its own query, newest registrations first: an OR of "code
+    starts with" and "name matches" makes PostgreSQL scan the whole registry, where
+    each alone is an index look-up (bench/registry_search.py, 1,000,000 people).
+    """
+    visible = people_visible_to(user)
+    candidates: dict[int, Person] = {}
+    for condition in _search_parts(visible, query):
+        if condition is not None:
+            for person in visible.filter(condition).order_by("-pk")[: limit * 4]:
+                candidates.setdefault(person.pk, person)
     folded = blind_index.fold(query)
     code = codes.normalise(query)
 
@@ -130,8 +151,8 @@ def people_search(user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Pers
         starts = any(token.startswith(folded.split()[0]) for token in name.split()) if folded else False
         return (1 if starts else 2, -difflib.SequenceMatcher(None, folded, name).ratio())
 
-    candidates.sort(key=closeness)
-    return candidates[:limit]
+    ranked = sorted(candidates.values(), key=closeness)
+    return ranked[:limit]
 
 
 def person_audit_trail(person: Person) -> QuerySet[AuditEvent]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/<int:pk>/history/", views.person_history, name="person-history"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="person-reveal"),
     path("people/<int:pk>/export/", views.person_export, name="person-export"),
+    path("people/<int:pk>/export/pdf/", views.person_export_as_pdf, name="person-export-pdf"),
     path(
         "people/<int:pk>/consent/<slug:purpose>/withdraw/", views.consent_withdraw,
         name="consent-withdraw",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, resolve, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -16,7 +19,7 @@ from himaya.accounts.access import allow
 from himaya.audit.services import audit_record
 from himaya.reference.models import Commune, Province
 from himaya.registry import queries, services
-from himaya.registry.exports import person_export_xlsx
+from himaya.registry.exports import person_export_pdf, person_export_xlsx
 from himaya.registry.forms import (
     ConsentRecordForm,
     ConsentWithdrawForm,
@@ -41,6 +44,7 @@ ACTION_LABELS = {
     "person.reveal_phone": gettext_lazy("phone shown"),
     "person.reveal_documents": gettext_lazy("document number shown"),
     "person.export": gettext_lazy("data exported"),
+    "person.export_pdf": gettext_lazy("data exported (PDF)"),
     "consent.record": gettext_lazy("consent recorded"),
     "consent.withdraw": gettext_lazy("consent withdrawn"),
     "household.register": gettext_lazy("household registered"),
@@ -239,6 +243,43 @@ def person_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # The code, never the name, in the file name: downloads folders are not private.
     response["Content-Disposition"] = f'attachment; filename="himaya-{person.code}.xlsx"'
+    return response
+
+
+# What apps above the registry show on the person's page (URL name, title). The PDF asks
+# them by URL, as the page's htmx does: each applies its own rules, the registry imports none.
+PERSON_PANELS = (
+    ("assistance:person-panel", gettext_lazy("Assistance received")),
+    ("vouchers:person-panel", gettext_lazy("Vouchers")),
+)
+
+
+def _person_panels(request: HttpRequest, pk: int) -> list[tuple[str, str]]:
+    panels = []
+    for url_name, title in PERSON_PANELS:
+        try:
+            match = resolve(reverse(url_name, args=[pk]))
+        except NoReverseMatch:
+            continue  # that app is not installed
+        panel_request = copy.copy(request)
+        panel_request.method, panel_request.GET, panel_request.POST = "GET", QueryDict(), QueryDict()
+        try:
+            response = match.func(panel_request, *match.args, **match.kwargs)
+        except (PermissionDenied, Http404):
+            continue  # not for this user: left out, as on the page
+        if response.status_code == 200:
+            panels.append((str(title), response.content.decode()))
+    return panels
+
+
+@allow(IDENTITY_READERS)
+@require_POST
+def person_export_as_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    person = queries.person_for_user(request.user, pk)
+    content = person_export_pdf(actor=request.user, person=person, language=translation.get_language(),
+                                panels=_person_panels(request, pk), action_labels=ACTION_LABELS)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="himaya-{person.code}.pdf"'
     return response
 
 

@@ -41,6 +41,7 @@ SAMPLES = {
     "registry:person-history": Sample(_person, owner="a"),
     "registry:person-reveal": Sample(_person, owner="a"),
     "registry:person-export": Sample(_person, owner="a"),
+    "registry:person-export-pdf": Sample(_person, owner="a"),
     "registry:consent-withdraw": Sample(
         lambda w: {"pk": person_of_a(w).pk, "purpose": "follow_up"}, owner="a"
     ),
