@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and access")
 
     def ready(self) -> None:
-        from himaya.accounts import navigation, signals  # noqa: F401
+        from himaya.accounts import navigation, signals, token_cache  # noqa: F401

@@ -9,6 +9,8 @@ what the first attempt answered; failed look-ups per vendor are counted and limi
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -16,8 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -323,13 +325,17 @@ def vouchers_expire(*, today: dt.date | None = None, actor: Any = None) -> int:
 # --- Redeeming -----------------------------------------------------------------------------
 
 
+def _rate_limited() -> VoucherRefused:
+    return VoucherRefused(
+        "rate_limited",
+        _("Too many wrong codes in the last minute. Wait a minute, then type the code again."),
+    )
+
+
 def _refuse_if_rate_limited(vendor: Organisation) -> None:
     since = timezone.now() - dt.timedelta(minutes=1)
     if LookupFailure.objects.filter(vendor=vendor, at__gte=since).count() >= failures_per_minute():
-        raise VoucherRefused(
-            "rate_limited",
-            _("Too many wrong codes in the last minute. Wait a minute, then type the code again."),
-        )
+        raise _rate_limited()
 
 
 def _record_failure(vendor: Organisation, reason: str) -> None:
@@ -352,6 +358,9 @@ def _authentic_digest(code: str, vendor: Organisation) -> str:
     return codes.lookup_digest(code)
 
 
+_UNREAD = object()
+
+
 def refusal_for(voucher: Voucher, vendor: Organisation, today: dt.date) -> VoucherRefused | None:
     """Why this vendor cannot take this voucher today, or None."""
     if voucher.status == Status.CANCELLED:
@@ -362,8 +371,12 @@ def refusal_for(voucher: Voucher, vendor: Organisation, today: dt.date) -> Vouch
         return VoucherRefused("fully_redeemed", _("This voucher has already been spent in full."))
     if today < voucher.valid_from:
         return VoucherRefused("not_yet_valid", _("This voucher is not valid yet."))
-    contract = VendorContract.objects.filter(vendor=vendor, active=True).first()
-    if contract is None or voucher.category not in contract.categories:
+    # Read by the locking query when it ran (one round trip less); asked otherwise.
+    categories = getattr(voucher, "contract_categories", _UNREAD)
+    if categories is _UNREAD:
+        contract = VendorContract.objects.filter(vendor=vendor, active=True).first()
+        categories = contract.categories if contract is not None else None
+    if categories is None or voucher.category not in categories:
         return VoucherRefused(
             "wrong_category",
             _("Your shop's contract does not cover vouchers for %(category)s.")
@@ -427,44 +440,109 @@ def _valid_key(key: str) -> str:
     return key
 
 
+@functools.cache
+def _lock_sql(using: str) -> str:
+    """The one statement that opens a redemption: the voucher row, locked, with everything the
+    checks need — whether it is reserved for some vendors and for this one, the categories
+    of the vendor's contract, the vendor's failed look-ups of the last minute, and an earlier
+    redemption with the same idempotency key. Raw SQL because compiling the equivalent
+    queryset cost more CPU than running it (docs/decisions/0502-vouchers-redemption-speed.md).
+    Keep `refusal_for` and `_refuse_if_rate_limited` in step with it."""
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    through = Voucher.vendors.through._meta
+    columns = ", ".join(f"v.{qn(f.column)}" for f in Voucher._meta.concrete_fields)
+    t_voucher = qn(through.get_field("voucher").column)
+    t_vendor = qn(through.get_field("organisation").column)
+    # Only identifiers from the models' metadata are formatted in; values are parameters.
+    sql = (
+        f"SELECT {columns},"  # noqa: S608
+        f" EXISTS (SELECT 1 FROM {qn(through.db_table)} t WHERE t.{t_voucher} = v.id) AS restricted,"
+        f" EXISTS (SELECT 1 FROM {qn(through.db_table)} t WHERE t.{t_voucher} = v.id"
+        f" AND t.{t_vendor} = %s) AS accepted_here,"
+        f" (SELECT c.categories FROM {qn(VendorContract._meta.db_table)} c"
+        f" WHERE c.vendor_id = %s AND c.active) AS contract_categories,"
+        f" (SELECT COUNT(*) FROM {qn(LookupFailure._meta.db_table)} f"
+        f" WHERE f.vendor_id = %s AND f.at >= %s) AS recent_failures,"
+        f" p.id AS prior_id"
+        f" FROM {qn(Voucher._meta.db_table)} v"
+        f" LEFT JOIN {qn(Redemption._meta.db_table)} p ON p.vendor_id = %s AND p.idempotency_key = %s"
+        f" WHERE v.code_digest = %s"
+    )
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF v"
+    elif connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    # SQLite has no row locks: its transactions here take the write lock when they begin
+    # (transaction_mode IMMEDIATE), which serialises redemptions as a whole.
+    return sql
+
+
+def _locked_for_redemption(digest: str, vendor: Organisation, key: str) -> Voucher | None:
+    using = router.db_for_write(Voucher)
+    since = timezone.now() - dt.timedelta(minutes=1)
+    ops = connections[using].ops
+    params = [vendor.pk, vendor.pk, vendor.pk, ops.adapt_datetimefield_value(since), vendor.pk, key, digest]
+    voucher = next(iter(Voucher.objects.db_manager(using).raw(_lock_sql(using), params)), None)
+    if voucher is not None:
+        # Extra columns arrive as the database gives them (0/1 on SQLite, JSON as text).
+        voucher.restricted, voucher.accepted_here = bool(voucher.restricted), bool(voucher.accepted_here)
+        categories = voucher.contract_categories
+        voucher.contract_categories = json.loads(categories) if isinstance(categories, str) else categories
+        voucher.recent_failures = int(voucher.recent_failures)
+    return voucher
+
+
+def _prior(vendor: Organisation, key: str) -> Redemption | None:
+    return Redemption.objects.select_related("voucher").filter(vendor=vendor, idempotency_key=key).first()
+
+
 def voucher_redeem(
     *, code: str, vendor: Organisation, amount: Any, actor: Any, idempotency_key: str
 ) -> RedemptionResult:
-    """Take `amount` off the voucher for `vendor`, once, whatever the retries and the races."""
+    """Take `amount` off the voucher for `vendor`, once, whatever the retries and the races.
+
+    Round trips on the way that succeeds: BEGIN, the locking SELECT (`_lock_sql`), the
+    balance UPDATE, the redemption and event INSERTs, COMMIT.
+    """
     try:
         amount = money(amount)
     except ValidationError as error:
         raise VoucherRefused("invalid_amount", " ".join(error.messages)) from None
     key = _valid_key(idempotency_key)
-    digest = _authentic_digest(code, vendor)
+    if vendor.kind != Organisation.Kind.VENDOR:
+        raise VoucherRefused("not_a_vendor", _("Only a vendor under contract can accept vouchers."))
+    if not codes.is_authentic(code):
+        # A forged or mistyped code costs no look-up of vouchers: the count, then the failure.
+        _refuse_if_rate_limited(vendor)
+        _record_failure(vendor, "forged")
+        raise VoucherRefused("invalid_code", _("This code is not valid. Check each character and type it again."))
+    digest = codes.lookup_digest(code)
     try:
         with transaction.atomic():
-            through = Voucher.vendors.through.objects.filter(voucher_id=OuterRef("pk"))
-            voucher = (
-                Voucher.objects.select_for_update()
-                .annotate(restricted=Exists(through),
-                          accepted_here=Exists(through.filter(organisation_id=vendor.pk)))
-                .filter(code_digest=digest)
-                .first()
-            )
+            voucher = _locked_for_redemption(digest, vendor, key)
             if voucher is None:
+                _refuse_if_rate_limited(vendor)
                 raise VoucherRefused("unknown_code", _("No voucher has this code."))
-            # Checked under the lock, so a concurrent duplicate of this request has finished
-            # by now and this one answers what it answered.
-            prior = Redemption.objects.select_related("voucher").filter(
-                vendor=vendor, idempotency_key=key
-            ).first()
-            if prior is not None:
-                return _replay(prior, digest, amount)
+            if voucher.recent_failures >= failures_per_minute():
+                raise _rate_limited()
+            if voucher.prior_id is not None:
+                return _replay(_prior(vendor, key), digest, amount)
             now = timezone.now()
             refusal = refusal_for(voucher, vendor, timezone.localdate(now))
-            if refusal is not None:
-                raise refusal
-            if amount > voucher.balance:
-                raise VoucherRefused(
+            if refusal is None and amount > voucher.balance:
+                refusal = VoucherRefused(
                     "insufficient_balance",
                     _("Only %(balance)s MAD are left on this voucher.") % {"balance": voucher.balance},
                 )
+            if refusal is not None:
+                # The locking SELECT saw the key table as it was before it waited for the
+                # lock; a duplicate of this request may have committed meanwhile. A fresh
+                # look (a new snapshot) answers what that one answered, not a refusal.
+                prior = _prior(vendor, key)
+                if prior is not None:
+                    return _replay(prior, digest, amount)
+                raise refusal
             balance = voucher.balance - amount
             status = after_redemption(balance)
             check_transition(voucher.status, status)
@@ -473,6 +551,8 @@ def voucher_redeem(
             Voucher.objects.filter(pk=voucher.pk).update(
                 balance=F("balance") - amount, status=status, status_changed_at=now
             )
+            # A duplicate that committed while this one waited for the lock makes this
+            # INSERT fail on UNIQUE(vendor, idempotency_key): handled below.
             redemption = Redemption.objects.create(
                 voucher=voucher, vendor=vendor, amount=amount, balance_after=balance, at=now,
                 actor=actor, idempotency_key=key,
@@ -483,16 +563,15 @@ def voucher_redeem(
                 voucher=voucher, kind=VoucherEvent.Kind.REDEEMED, at=now, actor=actor,
                 vendor=vendor, amount=amount, balance_after=balance,
             )
-            voucher.balance, voucher.status = balance, status
-            redemption.voucher = voucher
+            voucher.balance, voucher.status, voucher.status_changed_at = balance, status, now
             return RedemptionResult(redemption, replayed=False)
     except VoucherRefused as refusal:
         if refusal.code == "unknown_code":
             _record_failure(vendor, "unknown")
         raise
     except IntegrityError:
-        # The same key raced in for another voucher: the unique constraint kept one.
-        prior = Redemption.objects.select_related("voucher").filter(vendor=vendor, idempotency_key=key).first()
+        # The same key raced in (for this voucher or another): the unique constraint kept one.
+        prior = _prior(vendor, key)
         if prior is None:
             raise
         return _replay(prior, digest, amount)
