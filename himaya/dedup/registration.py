@@ -35,9 +35,12 @@ from himaya.registry.services import name_index_of
 # At most this many people are decrypted and scored per check: the budget is 300 ms.
 MAX_CANDIDATES = 120
 SHOWN = 5
-# A pair at or above the review weight is more likely one person than not by a wide
-# margin (the weight is log2 of the odds, prior included): the same bar as the queue.
-LIKELY = Thresholds().review
+# The weight is log2 of the odds that the pair is one person, prior included. In the
+# user's own scope a candidate is shown from even odds: a registrar glancing at a
+# false one costs little, registering someone twice costs more. Another partner's
+# person raises an alert only from the review weight, the review queue's own bar.
+SHOW_FROM = 0.0
+ALERT_FROM = Thresholds().review
 
 
 @dataclass
@@ -185,12 +188,12 @@ def registration_check(user: Any, raw: Mapping[str, Any], *, form: bool = False)
     visible = set(people_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
     ranked = sorted(zip(people, scores, strict=True), key=lambda ps: -ps[1].weight)
     for person, score in ranked:
-        if score.weight < LIKELY:
+        if score.weight < SHOW_FROM:
             break
         if person.pk in visible:
             if len(result.matches) < SHOWN:
                 result.matches.append(Match(person, score))
-        else:
+        elif score.weight >= ALERT_FROM:
             result.elsewhere = True
             result.elsewhere_people.append((person, score.weight))
     result.elapsed_ms = (time.perf_counter() - started) * 1000

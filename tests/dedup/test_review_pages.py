@@ -1,0 +1,62 @@
+"""The review queue, the side-by-side pair page, deciding, merge history and un-merge."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from himaya.dedup.compare import score_records
+from himaya.dedup.models import CandidatePair, Merge, PairStatus
+from himaya.dedup.records import person_record
+from tests.dedup.factories import pair_of, twice_registered
+
+
+def _scored_pair(world, organisation=None):
+    keep, other = twice_registered(organisation or world.partner_a)
+    score = score_records([(person_record(keep), person_record(other))])[0]
+    return keep, other, pair_of(keep, other, weight=score.weight, detail=score.detail())
+
+
+def test_queue_and_pair_page_show_both_records_and_each_fields_verdict(world):
+    keep, other, pair = _scored_pair(world)
+    client = world.client_for("coord_a")
+    queue = client.get(reverse("dedup:review-queue")).content.decode()
+    assert keep.code_display in queue and other.code_display in queue
+    filtered = client.get(reverse("dedup:review-queue"), {"status": "different"}).content.decode()
+    assert keep.code_display not in filtered
+    page = client.get(reverse("dedup:pair-detail", args=[pair.pk])).content.decode()
+    for text in ("Fatoumata", "Fatimata", 'data-testid="field-name"', 'data-testid="field-phone"'):
+        assert text in page
+    # Partner B's coordinator sees neither the pair nor its people.
+    other_queue = world.client_for("coord_b").get(reverse("dedup:review-queue")).content.decode()
+    assert keep.code_display not in other_queue
+
+
+def test_deciding_same_merges_and_the_history_undoes_it(world):
+    keep, other, pair = _scored_pair(world)
+    client = world.client_for("protection")
+    response = client.post(reverse("dedup:pair-decide", args=[pair.pk]),
+                           {"decision": "same", "keep": str(other.pk)})
+    assert response.status_code == 302
+    merge = Merge.objects.get()
+    assert merge.survivor == other and merge.absorbed == keep
+    panel = client.get(reverse("dedup:person-panel", args=[keep.pk])).content.decode()
+    assert 'data-testid="merged-into"' in panel and other.code_display in panel
+    # The merged record's code still opens its page.
+    assert client.get(reverse("registry:person-detail", args=[keep.pk])).status_code == 200
+
+    history = client.get(reverse("dedup:merge-list")).content.decode()
+    assert keep.code_display in history
+    client.post(reverse("dedup:merge-undo", args=[merge.pk]))
+    merge.refresh_from_db()
+    assert merge.undone_at is not None
+    assert CandidatePair.objects.get().status == PairStatus.PENDING
+
+
+def test_deciding_different_takes_the_pair_out_of_the_queue(world):
+    keep, other, pair = _scored_pair(world)
+    client = world.client_for("coord_a")
+    client.post(reverse("dedup:pair-decide", args=[pair.pk]), {"decision": "different"})
+    pair.refresh_from_db()
+    assert pair.status == PairStatus.DIFFERENT
+    assert keep.code_display not in client.get(reverse("dedup:review-queue")).content.decode()
+    assert not Merge.objects.exists()
