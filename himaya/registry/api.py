@@ -10,8 +10,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -67,13 +73,19 @@ class PersonInput(serializers.Serializer):
     consents = ConsentIO(many=True, required=False)
 
 
+class MaskedDocumentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    number_masked = serializers.CharField()
+
+
 class PersonOutput(serializers.ModelSerializer):
     code = serializers.CharField(source="code_display")
     nationality = serializers.SlugRelatedField(slug_field="alpha2", read_only=True)
     languages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    province = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    commune = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    province = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    commune = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     phone_masked = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
     vulnerabilities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -92,7 +104,8 @@ class PersonOutput(serializers.ModelSerializer):
     def get_phone_masked(self, person: Person) -> str:
         return queries.mask_phone(person.phone)
 
-    def get_documents(self, person: Person) -> list[dict[str, str]]:
+    @extend_schema_field(MaskedDocumentOutput(many=True))
+    def get_documents(self, person: Person) -> list[dict[str, Any]]:
         return [{"id": d.pk, "kind": d.kind, "number_masked": queries.mask_number(d.number)}
                 for d in person.documents.all()]
 
@@ -121,6 +134,22 @@ class PseudonymisedPersonOutput(serializers.ModelSerializer):
         return [v.code for v in person.vulnerabilities.all() if not v.sensitive]
 
 
+class PseudonymisedOnly(OpenApiSerializerExtension):
+    """Closes the pseudonymised shape, so a reader's answer matches exactly one of the two."""
+
+    target_class = "himaya.registry.api.PseudonymisedPersonOutput"
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        return {**schema, "additionalProperties": False}
+
+
+def _person_view(many: bool = False) -> PolymorphicProxySerializer:
+    # Who reads decides the shape: names for those who see identities, codes for the others.
+    return PolymorphicProxySerializer(component_name="PersonView", resource_type_field_name=None,
+                                      serializers=[PersonOutput, PseudonymisedPersonOutput], many=many)
+
+
 def _raw_from(data: dict[str, Any]) -> dict[str, Any]:
     raw = {key: value for key, value in data.items() if key != "client_id"}
     raw["documents"] = [dict(d) for d in data.get("documents", [])]
@@ -146,7 +175,7 @@ class PersonListApi(generics.GenericAPIView):
     serializer_class = PersonOutput
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="name, code or phone")],
-                   responses=PersonOutput(many=True))
+                   responses=_person_view(many=True))
     def get(self, request: Request) -> Response:
         query = request.query_params.get("q", "").strip()[:100]
         if query:
@@ -201,7 +230,7 @@ class PersonDetailApi(generics.GenericAPIView):
     def _person(self, request: Request, pk: int) -> Person:
         return queries.person_for_user(request.user, pk)
 
-    @extend_schema(responses=PersonOutput)
+    @extend_schema(responses=_person_view())
     def get(self, request: Request, pk: int) -> Response:
         person = self._person(request, pk)
         if queries.sees_identity(request.user):

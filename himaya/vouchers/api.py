@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -35,6 +36,9 @@ REFUSAL_STATUS = {
 }
 
 Refusal = inline_serializer("VoucherRefusal", {"code": serializers.CharField(), "detail": serializers.CharField()})
+# A 400 is either a refusal or DRF's field errors ({"code": ["This field is required."]}).
+BadRequest = OpenApiResponse(OpenApiTypes.OBJECT,
+                             description="A refusal {code, detail}, or each field in error with its messages.")
 
 
 def _refused(refusal: services.VoucherRefused) -> Response:
@@ -94,7 +98,7 @@ class VoucherCheckApi(APIView):
 
     allowed_roles = VENDORS
 
-    @extend_schema(request=CodeInput, responses={200: VendorVoucherOutput, 400: Refusal, 404: Refusal, 429: Refusal})
+    @extend_schema(request=CodeInput, responses={200: VendorVoucherOutput, 400: BadRequest, 404: Refusal, 429: Refusal})
     def post(self, request: Any) -> Response:
         vendor = _vendor(request)
         payload = CodeInput(data=request.data)
@@ -140,7 +144,7 @@ class VoucherRedeemApi(APIView):
     @extend_schema(
         request=RedeemInput,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
-        responses={201: ReceiptOutput, 200: ReceiptOutput, 400: Refusal, 404: Refusal,
+        responses={201: ReceiptOutput, 200: ReceiptOutput, 400: BadRequest, 404: Refusal,
                    409: Refusal, 422: Refusal, 429: Refusal},
     )
     def post(self, request: Any) -> Response:
@@ -240,7 +244,7 @@ class VoucherOutput(serializers.ModelSerializer):
     partner = serializers.CharField(source="partner.code")
     person = serializers.CharField(source="person.code", allow_null=True, default=None)
     household = serializers.CharField(source="household.code", allow_null=True, default=None)
-    replaces = serializers.PrimaryKeyRelatedField(read_only=True)
+    replaces = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Voucher
