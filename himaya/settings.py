@@ -329,7 +329,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Query strings may carry what someone typed in a search box: never written out.
+    "filters": {"no_query_strings": {"()": "himaya.protection.log_filters.RedactQueryStrings"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain",
+                            "filters": ["no_query_strings"]}},
     "root": {"handlers": ["stdout"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # At DEBUG the template engine logs whole contexts (decrypted identifiers included) and the
+    # database layer logs SQL with its parameters (a searched name or phone): never below INFO,
+    # whatever LOG_LEVEL says (tests/protection/test_no_personal_data_in_urls_or_logs.py).
+    "loggers": {"axes": {"level": "WARNING"}, "django.template": {"level": "INFO"},
+                "django.db.backends": {"level": "INFO"},
+                # runserver's access lines go through the same filtered handler.
+                "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False}},
 }

@@ -54,8 +54,13 @@ ACTION_LABELS = {
 
 @allow(PERSON_READERS)
 def person_list(request: HttpRequest) -> HttpResponse:
-    """Search as you type by name, code or phone."""
-    query = request.GET.get("q", "").strip()[:100]
+    """Search as you type by name, code or phone.
+
+    The page posts the query (form body, htmx hx-post): a name or phone in a query string
+    would be written to every access log on the way (P11). GET ?q= still answers, for old links.
+    """
+    source = request.POST if request.method == "POST" else request.GET
+    query = source.get("q", "").strip()[:100]
     identity = queries.sees_identity(request.user)
     people = queries.people_search(request.user, query) if query else []
     if people and identity:
