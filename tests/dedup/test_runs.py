@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from himaya.audit.models import AuditEvent
-from himaya.dedup.models import CandidatePair, DedupRun, Decision, PairStatus
+from himaya.dedup.models import CandidatePair, Decision, DedupRun, PairStatus
 from himaya.dedup.services import pair_decide
 from himaya.jobs.models import Job
 from tests.dedup.factories import twice_registered
