@@ -462,8 +462,12 @@ def _check_in(actor: Any, distribution: Distribution, person: Person, override_r
               client_uuid: uuid.UUID | None) -> list[Outcome]:
     if distribution.status not in lifecycle.CHECK_IN_OPEN:
         raise ValidationError(_("Check-in is open only while the distribution is in progress."))
-    if not distribution.targets.filter(person=person).exists():
+    target = distribution.targets.filter(person=person).first()
+    if target is None:
         raise ValidationError(_("This person is not on the distribution's list."))
+    if target.status == DistributionTarget.Status.DELIVERED and client_uuid is None:
+        # A second tap, or a browser re-sending the form: one person, one check-in.
+        raise ValidationError(_("This person has already received the assistance."))
     items = [DeliveryData(programme=distribution.programme, assistance_type=kind,
                           delivered_on=distribution.planned_on, person=person, commune=distribution.commune,
                           site=distribution.site, distribution=distribution, warehouse=distribution.warehouse,

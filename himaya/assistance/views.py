@@ -111,15 +111,13 @@ def delivery_new(request: HttpRequest) -> HttpResponse:
     return render(request, "assistance/form.html", {"form": form, "title": _("Record a delivery")}, status=status)
 
 
-def _vouchers_page(request: HttpRequest, issued: list[Any], distribution: Distribution | None = None
-                   ) -> HttpResponse:
+def _vouchers_page(request: HttpRequest, issued: list[Any]) -> HttpResponse:
     """The only page that shows the codes of vouchers just issued with a delivery (never stored)."""
     from himaya.vouchers.cards import qr_data_uri
 
     return _no_store(render(request, "assistance/delivery_recorded.html", {
         "vouchers_issued": [{"voucher": i.voucher, "code": i.code_display, "qr": qr_data_uri(i.code_display)}
                             for i in issued],
-        "distribution": distribution,
     }))
 
 
@@ -252,13 +250,23 @@ def distribution_check_in(request: HttpRequest, pk: int) -> HttpResponse:
                 person_viewed(actor=request.user, person=person, fields=["given_name", "family_name"],
                               action="person.view_check_in")
     template = "assistance/_check_in_results.html" if request.htmx else "assistance/check_in.html"
-    return _no_store(render(request, template, {
-        "distribution": distribution, "query": query, "results": results,
+    return _no_store(render(request, template, _check_in_context(request, distribution, query, results)))
+
+
+def _check_in_context(request: HttpRequest, distribution: Distribution, query: str = "",
+                      results: list[Any] | None = None, issued: list[Any] | None = None) -> dict[str, Any]:
+    from himaya.vouchers.cards import qr_data_uri
+
+    return {
+        "distribution": distribution, "query": query, "results": results or [],
         "summary": queries.distribution_summary(distribution),
         "identity": registry.sees_identity(request.user),
         "check_in_open": distribution.status in lifecycle.CHECK_IN_OPEN,
         "statuses": DistributionTarget.Status,
-    }))
+        # Vouchers just issued by this check-in: their codes are shown now or never.
+        "vouchers_issued": [{"voucher": i.voucher, "code": i.code_display, "qr": qr_data_uri(i.code_display)}
+                            for i in issued or []],
+    }
 
 
 @allow(queries.CHECK_IN_AGENTS)
@@ -283,8 +291,10 @@ def distribution_check_in_record(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(code)s: delivered. Next person.") % {"code": person.code_display})
             issued = [o.voucher for o in outcomes if o.voucher is not None]
             if issued:
-                # The voucher's code is shown now or never: a page, not a redirect.
-                return _vouchers_page(request, issued, distribution)
+                # The voucher's code is shown now or never: the check-in page itself, ready for
+                # the next person, rather than a redirect (the code never sits in the session).
+                return _no_store(render(request, "assistance/check_in.html",
+                                        _check_in_context(request, distribution, issued=issued)))
     except ValidationError as error:
         messages.error(request, f"{person.code_display}: {_errors(error)}")
     return redirect("assistance:distribution-check-in", distribution.pk)

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from himaya.assistance import services
 from himaya.assistance.models import Delivery
@@ -46,12 +47,13 @@ def test_a_voucher_delivery_issues_one_voucher_tied_to_it_and_a_replay_issues_no
 def test_a_refused_voucher_delivery_issues_nothing(world):
     person = make_person(world.partner_a)
     other = make_person(world.partner_b, region="02")
-    outcomes = services.deliveries_record(actor=None, organisation=world.partner_a, items=[
-        services.DeliveryData(programme=programme_of(world.partner_a), assistance_type=kind("food-voucher"),
-                              delivered_on=DAY, person=other),
-        services.DeliveryData(programme=programme_of(world.partner_a), assistance_type=kind("food-voucher"),
-                              delivered_on=DAY, person=person),
-    ])
+    with translation.override("en"):
+        outcomes = services.deliveries_record(actor=None, organisation=world.partner_a, items=[
+            services.DeliveryData(programme=programme_of(world.partner_a), assistance_type=kind("food-voucher"),
+                                  delivered_on=DAY, person=other),
+            services.DeliveryData(programme=programme_of(world.partner_a), assistance_type=kind("food-voucher"),
+                                  delivered_on=DAY, person=person),
+        ])
     assert [o.status for o in outcomes] == ["refused", "created"]
     assert any("caseload" in e for e in outcomes[0].errors)
     assert Voucher.objects.filter(person=other).count() == 0
@@ -87,3 +89,18 @@ def test_the_delivery_form_shows_the_voucher_code_once(world):
         "assistance_type": kind("hygiene-kit").pk, "quantity": "1", "delivered_on": DAY.isoformat()})
     assert kit.status_code in (302, 400)
     assert Voucher.objects.filter(person=person).count() == 1
+
+
+def test_a_check_in_shows_the_voucher_code_on_the_check_in_page_and_a_resent_form_records_nothing(world):
+    from tests.assistance.factories import distribution_of
+
+    person = make_person(world.partner_a)
+    distribution = distribution_of(world.partner_a, [person], types=("food-voucher",), status="in_progress")
+    client = world.client_for("agent_a")
+    url = reverse("assistance:distribution-check-in-record", args=[distribution.pk])
+    page = client.post(url, {"person": person.pk, "action": "deliver"})
+    assert page.status_code == 200 and b'data-testid="issued-code"' in page.content
+    assert b'data-testid="check-in-q"' in page.content  # ready for the next person
+    again = client.post(url, {"person": person.pk, "action": "deliver"})
+    assert again.status_code == 302
+    assert Delivery.objects.filter(person=person).count() == 1 and Voucher.objects.filter(person=person).count() == 1
