@@ -237,7 +237,7 @@ HIMAYA_VOUCHER_SHOW_FIRST_NAME = env_bool("HIMAYA_VOUCHER_SHOW_FIRST_NAME", defa
 
 # Retention (P16), in days, per category of docs/data-inventory.md; `himaya purge-expired`
 # anonymises people with no activity for `caseload` and deletes the rest once expired.
-# Audit events, deliveries and aggregates are kept (docs/decisions/0901-retention-and-erasure.md).
+# Audit events, deliveries and aggregates are kept (docs/decisions/0902-retention-and-erasure.md).
 HIMAYA_RETENTION_DAYS = {
     "caseload": env_int("HIMAYA_RETENTION_CASELOAD_DAYS", 5 * 365),
     "replay": env_int("HIMAYA_RETENTION_REPLAY_DAYS", 30),
