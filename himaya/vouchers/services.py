@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import NOT_PROVIDED, Count, Field, Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -493,6 +493,83 @@ def _locked_for_redemption(digest: str, vendor: Organisation, key: str) -> Vouch
     return voucher
 
 
+@functools.cache
+def _insert_sql(model: type[Model], using: str) -> tuple[str, tuple[Field, ...]]:
+    """`INSERT INTO table (every concrete column) VALUES (%s, …)` for a model, and its fields.
+    Columns with a database default are left to the database."""
+    qn = connections[using].ops.quote_name
+    fields = tuple(
+        f for f in model._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "generated", False) and f.db_default is NOT_PROVIDED
+    )
+    columns = ", ".join(qn(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})", fields  # noqa: S608
+
+
+def _insert_params(fields: tuple[Field, ...], values: dict[str, Any], using: str) -> list[Any]:
+    """Each field's value as the ORM would save it: given, or the field's default."""
+    connection = connections[using]
+    params = []
+    for field in fields:
+        if field.attname in values:
+            value = values[field.attname]
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = timezone.now()
+        else:
+            value = field.get_default()
+        params.append(field.get_db_prep_save(value, connection))
+    return params
+
+
+def _write_redemption(
+    *, voucher: Voucher, vendor: Organisation, amount: Decimal, balance: Decimal, status: str,
+    now: dt.datetime, actor: Any, key: str,
+) -> Redemption:
+    """The three writes of a redemption — the balance UPDATE, the redemption and the event
+    INSERTs — as one statement on PostgreSQL (data-modifying WITH: one round trip instead
+    of three, every statement run to completion or none), three on SQLite. Hand-written
+    because the ORM's compiling of them cost more CPU than the database's running of them;
+    the columns still come from the models, so a new field with a default is written too."""
+    using = router.db_for_write(Redemption)
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    actor_id = actor.pk if actor is not None else None
+    update = (
+        f"UPDATE {qn(Voucher._meta.db_table)} SET balance = balance - %s, status = %s,"  # noqa: S608
+        f" status_changed_at = %s WHERE id = %s"
+    )
+    update_params = [
+        connection.ops.adapt_decimalfield_value(amount), status,
+        connection.ops.adapt_datetimefield_value(now), voucher.pk,
+    ]
+    event_sql, event_fields = _insert_sql(VoucherEvent, using)
+    event_params = _insert_params(event_fields, {
+        "voucher_id": voucher.pk, "kind": VoucherEvent.Kind.REDEEMED, "at": now, "actor_id": actor_id,
+        "vendor_id": vendor.pk, "amount": amount, "balance_after": balance,
+    }, using)
+    redemption_sql, redemption_fields = _insert_sql(Redemption, using)
+    values = {"voucher_id": voucher.pk, "vendor_id": vendor.pk, "amount": amount, "balance_after": balance,
+              "at": now, "actor_id": actor_id, "idempotency_key": key}
+    redemption_params = _insert_params(redemption_fields, values, using)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH u AS ({update}), e AS ({event_sql}) {redemption_sql} RETURNING id",
+                update_params + event_params + redemption_params,
+            )
+            pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(update, update_params)
+            cursor.execute(event_sql, event_params)
+            cursor.execute(redemption_sql, redemption_params)
+            pk = cursor.lastrowid
+    redemption = Redemption(pk=pk, voucher=voucher, vendor=vendor, actor=actor, **{
+        k: v for k, v in values.items() if k not in {"voucher_id", "vendor_id", "actor_id"}})
+    redemption._state.adding, redemption._state.db = False, using
+    return redemption
+
+
 def _prior(vendor: Organisation, key: str) -> Redemption | None:
     return Redemption.objects.select_related("voucher").filter(vendor=vendor, idempotency_key=key).first()
 
@@ -546,23 +623,14 @@ def voucher_redeem(
             balance = voucher.balance - amount
             status = after_redemption(balance)
             check_transition(voucher.status, status)
-            # F() keeps the arithmetic in the database: with the constraint, even a missing
-            # lock could not take the balance below zero.
-            Voucher.objects.filter(pk=voucher.pk).update(
-                balance=F("balance") - amount, status=status, status_changed_at=now
-            )
-            # A duplicate that committed while this one waited for the lock makes this
-            # INSERT fail on UNIQUE(vendor, idempotency_key): handled below.
-            redemption = Redemption.objects.create(
-                voucher=voucher, vendor=vendor, amount=amount, balance_after=balance, at=now,
-                actor=actor, idempotency_key=key,
-            )
-            # The event is the voucher's ledger entry (who, where, how much); the audit
-            # trail is for personal data, which a redemption does not touch.
-            VoucherEvent.objects.create(
-                voucher=voucher, kind=VoucherEvent.Kind.REDEEMED, at=now, actor=actor,
-                vendor=vendor, amount=amount, balance_after=balance,
-            )
+            # The arithmetic stays in the database (balance - amount): with the constraint,
+            # even a missing lock could not take the balance below zero. A duplicate that
+            # committed while this one waited for the lock makes the INSERT fail on
+            # UNIQUE(vendor, idempotency_key): handled below. The event is the voucher's
+            # ledger entry (who, where, how much); the audit trail is for personal data,
+            # which a redemption does not touch.
+            redemption = _write_redemption(voucher=voucher, vendor=vendor, amount=amount, balance=balance,
+                                           status=status, now=now, actor=actor, key=key)
             voucher.balance, voucher.status, voucher.status_changed_at = balance, status, now
             return RedemptionResult(redemption, replayed=False)
     except VoucherRefused as refusal:

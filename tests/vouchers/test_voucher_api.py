@@ -135,3 +135,28 @@ def test_statements_through_the_api(world, till):
                                             {"payment_reference": "VIR-9"}, content_type="application/json")
     assert paid.json()["status"] == "paid"
     assert till.get("/api/v1/vouchers/statements/").json()["results"][0]["status"] == "paid"
+
+
+def test_the_fast_receipt_and_input_match_the_serializers(world):
+    """The redeem route formats and reads without building serializers: same results."""
+    from rest_framework.exceptions import ValidationError as ApiValidationError
+
+    from himaya.vouchers.api import ReceiptOutput, RedeemInput, receipt_view, redeem_input
+
+    for amount, after in (("72.5", "127.5"), ("0.01", "0")):
+        redemption = Redemption(pk=42, amount=Decimal(amount), balance_after=Decimal(after), at=timezone.now())
+        expected = ReceiptOutput({
+            "receipt": "R00000042", "amount": redemption.amount, "balance": redemption.balance_after,
+            "currency": "MAD", "status": "redeemed" if after == "0" else "partly_redeemed",
+            "at": redemption.at, "replayed": True,
+        }).data
+        assert receipt_view(redemption, True) == dict(expected)
+    for data in ({"code": " K7Q2-9XMA ", "amount": "72.50"}, {"code": "K7Q2", "amount": 12.5},
+                 {"code": "x" * 64, "amount": "1"}):
+        serializer = RedeemInput(data=data)
+        assert serializer.is_valid()
+        assert redeem_input(data) == (serializer.validated_data["code"], serializer.validated_data["amount"])
+    for bad in ({"code": "", "amount": "1"}, {"code": "x" * 65, "amount": "1"}, {"amount": "1"},
+                {"code": "A\x00B", "amount": "1"}, ["code"], {"code": "K7Q2", "amount": None}):
+        with pytest.raises(ApiValidationError):
+            redeem_input(bad)
