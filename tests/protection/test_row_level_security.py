@@ -142,3 +142,41 @@ def test_a_request_through_the_middleware_sets_the_partners_setting(world, app_r
     # A programme manager's request sees both.
     response = world.client_for("manager").get(f"/registry/people/{b.pk}/")
     assert response.status_code == 200
+
+
+def test_a_partners_day_of_work_runs_under_the_app_role(world, app_role):
+    """Register, search, deliver (a voucher is issued), open the person: all as the app role,
+    so production's wall does not break the ordinary paths; the public figures still count."""
+    from django.urls import reverse
+
+    from himaya.registry.models import Person
+    from tests.assistance.factories import DAY, kind, programme_of
+
+    programme = programme_of(world.partner_a)
+    _as_app(app_role)
+    rls.set_scope(rls.NOTHING)
+    agent = world.client_for("agent_a")
+    response = agent.post(reverse("registry:person-register"), {
+        "given_name": "Khady", "family_name": "Ba", "sex": "female", "birth_precision": "year",
+        "birth_year": "1990", "phone": "0611223344", "legal_basis": "consent",
+        "consent_registration": "on", "consent_assistance": "on",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rls.set_scope(rls.EVERYTHING)
+    person = Person.objects.get()
+    rls.set_scope(rls.NOTHING)
+    found = agent.post(reverse("registry:person-list"), {"q": "Khady"}, HTTP_HX_REQUEST="true")
+    assert person.code_display in found.content.decode()
+    page = agent.post(reverse("assistance:delivery-new"), {
+        "recipient": person.code, "programme": programme.pk,
+        "assistance_type": kind("food-voucher").pk, "quantity": "1", "delivered_on": DAY.isoformat()})
+    assert page.status_code == 200 and b'data-testid="issued-code"' in page.content
+    assert agent.get(reverse("registry:person-detail", args=[person.pk])).status_code == 200
+    # The other partner's coordinator finds nothing, even by code.
+    other = world.client_for("coord_b").post(reverse("registry:person-list"), {"q": person.code})
+    assert person.code_display not in other.content.decode()
+    # The public figures are counted over every row.
+    figures = world.client_for("anonymous").get(reverse("api-public-figures"))
+    assert figures.status_code == 200
+    rls.set_scope(rls.EVERYTHING)
+    assert person.deliveries.count() == 1
