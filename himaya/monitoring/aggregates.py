@@ -222,33 +222,51 @@ def _age_group_sql(age: str) -> str:
 DELIVERY_SQL = """
 INSERT INTO monitoring_deliverycube (programme_id, bucket, partner, region, type_code, category,
   modality, sex, age_group, nationality, n, value)
-SELECT d.programme_id, {bucket}, o.code, COALESCE(r1.code, r2.code, '{unknown}'), t.code,
-  t.category, t.modality, COALESCE(p.sex, '{unknown}'), {age_group},
-  COALESCE(c.alpha3, '{unknown}'), COUNT(*), COALESCE(SUM(d.value), 0)
-FROM assistance_delivery d
-JOIN assistance_assistancetype t ON t.id = d.assistance_type_id
-JOIN organisations_organisation o ON o.id = d.organisation_id
-LEFT JOIN reference_region r2 ON r2.id = o.region_id
-LEFT JOIN reference_commune cm ON cm.id = d.commune_id
-LEFT JOIN reference_region r1 ON r1.id = cm.region_id
-LEFT JOIN registry_person p ON p.id = d.person_id
-LEFT JOIN reference_country c ON c.id = p.nationality_id
-GROUP BY d.programme_id, {bucket}, o.code, COALESCE(r1.code, r2.code, '{unknown}'), t.code,
-  t.category, t.modality, COALESCE(p.sex, '{unknown}'), {age_group}, COALESCE(c.alpha3, '{unknown}')
+SELECT g.programme_id, g.bucket, o.code, COALESCE(r.code, '{unknown}'), t.code, t.category,
+  t.modality, COALESCE(g.sex, '{unknown}'), g.age_group, COALESCE(c.alpha3, '{unknown}'), g.n,
+  g.value
+FROM (SELECT d.programme_id AS programme_id, {bucket} AS bucket,
+        d.organisation_id AS organisation_id, COALESCE(cm.region_id, od.region_id) AS region_id,
+        d.assistance_type_id AS assistance_type_id, p.sex AS sex, {age_group} AS age_group,
+        p.nationality_id AS nationality_id, COUNT(*) AS n, COALESCE(SUM(d.value), 0) AS value
+      FROM assistance_delivery d
+      JOIN organisations_organisation od ON od.id = d.organisation_id
+      LEFT JOIN reference_commune cm ON cm.id = d.commune_id
+      LEFT JOIN registry_person p ON p.id = d.person_id
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) g
+JOIN organisations_organisation o ON o.id = g.organisation_id
+JOIN assistance_assistancetype t ON t.id = g.assistance_type_id
+LEFT JOIN reference_region r ON r.id = g.region_id
+LEFT JOIN reference_country c ON c.id = g.nationality_id
+"""
+
+# Each person's signature: the OR of the bits of every delivery that reached them. PostgreSQL
+# has bit_or; SQLite sums the distinct bits, which is the same number.
+SIGNATURE = {
+    "postgresql": "SELECT y.{unit_id}, bit_or(y.bit) AS signature FROM ({routes}) y GROUP BY 1",
+    "sqlite": "SELECT z.{unit_id}, SUM(z.bit) AS signature FROM (SELECT DISTINCT y.{unit_id}, "
+              "y.bit FROM ({routes}) y) z GROUP BY 1",
+}
+PEOPLE_ROUTES = """
+SELECT d.person_id AS person_id, {bit} AS bit FROM assistance_delivery d
+WHERE d.person_id IS NOT NULL
+UNION ALL
+SELECT m.person_id AS person_id, {bit} AS bit FROM assistance_delivery d
+JOIN registry_householdmember m ON m.household_id = d.household_id
+"""
+HOUSEHOLD_ROUTES = """
+SELECT d.household_id AS household_id, {bit} AS bit FROM assistance_delivery d
+WHERE d.household_id IS NOT NULL
+UNION ALL
+SELECT m.household_id AS household_id, {bit} AS bit FROM assistance_delivery d
+JOIN registry_householdmember m ON m.person_id = d.person_id
 """
 
 PEOPLE_SQL = """
 INSERT INTO monitoring_reachcube (unit, signature, partner, region, sex, nationality, birth_year, n)
 SELECT 'p', s.signature, o.code, COALESCE(r.code, ro.code, '{unknown}'), p.sex,
   COALESCE(c.alpha3, '{unknown}'), p.birth_year, COUNT(*)
-FROM (SELECT z.person_id, SUM(z.bit) AS signature FROM (
-        SELECT DISTINCT y.person_id, y.bit FROM (
-          SELECT d.person_id AS person_id, {bit} AS bit FROM assistance_delivery d
-          WHERE d.person_id IS NOT NULL
-          UNION ALL
-          SELECT m.person_id AS person_id, {bit} AS bit FROM assistance_delivery d
-          JOIN registry_householdmember m ON m.household_id = d.household_id
-        ) y) z GROUP BY z.person_id) s
+FROM ({signatures}) s
 JOIN registry_person p ON p.id = s.person_id
 JOIN organisations_organisation o ON o.id = p.organisation_id
 LEFT JOIN reference_region r ON r.id = p.region_id
@@ -261,18 +279,16 @@ GROUP BY s.signature, o.code, COALESCE(r.code, ro.code, '{unknown}'), p.sex,
 HOUSEHOLDS_SQL = """
 INSERT INTO monitoring_reachcube (unit, signature, partner, region, sex, nationality, birth_year, n)
 SELECT 'h', s.signature, o.code, '', '', '', NULL, COUNT(*)
-FROM (SELECT z.household_id, SUM(z.bit) AS signature FROM (
-        SELECT DISTINCT y.household_id, y.bit FROM (
-          SELECT d.household_id AS household_id, {bit} AS bit FROM assistance_delivery d
-          WHERE d.household_id IS NOT NULL
-          UNION ALL
-          SELECT m.household_id AS household_id, {bit} AS bit FROM assistance_delivery d
-          JOIN registry_householdmember m ON m.person_id = d.person_id
-        ) y) z GROUP BY z.household_id) s
+FROM ({signatures}) s
 JOIN registry_household h ON h.id = s.household_id
 JOIN organisations_organisation o ON o.id = h.organisation_id
 GROUP BY s.signature, o.code
 """
+
+
+def _signatures(unit_id: str, routes: str, bit: str) -> str:
+    template = SIGNATURE["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    return template.format(unit_id=unit_id, routes=routes.format(bit=bit))
 
 
 class TooManyBuckets(RuntimeError):
@@ -325,13 +341,20 @@ def _refresh(*, force: bool) -> State | None:
         usable = buckets > 0 and len(programmes) * buckets <= MAX_BITS
         if usable:
             with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    # One hash aggregate in memory rather than sorts spilled to disk.
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
                 bucket, bucket_params = _bucket_sql("d.delivered_on", cuts)
                 age = _age_group_sql(f"({_year_sql('d.delivered_on')} - p.birth_year)")
                 cursor.execute(DELIVERY_SQL.format(bucket=bucket, age_group=age, unknown=UNKNOWN),
-                               bucket_params * 2)
+                               bucket_params)
                 bit, bit_params = _bit_sql(cuts, programmes)
-                cursor.execute(PEOPLE_SQL.format(bit=bit, unknown=UNKNOWN), bit_params * 2)
-                cursor.execute(HOUSEHOLDS_SQL.format(bit=bit), bit_params * 2)
+                cursor.execute(PEOPLE_SQL.format(
+                    signatures=_signatures("person_id", PEOPLE_ROUTES, bit), unknown=UNKNOWN),
+                    bit_params * 2)
+                cursor.execute(HOUSEHOLDS_SQL.format(
+                    signatures=_signatures("household_id", HOUSEHOLD_ROUTES, bit)),
+                    bit_params * 2)
         version = (current.version + 1) if current else 1
         fields = {"refreshed_at": now, "checked_at": now, "fingerprint": print_,
                   "cuts": print_["cuts"] if usable else [],
