@@ -321,46 +321,20 @@ def distinct_households(window: Window, params: dict[str, Any], by: Sequence[str
 # --- Vouchers ------------------------------------------------------------------------------
 
 
-def _vouchers(window: Window) -> QuerySet:
-    from himaya.vouchers.models import Voucher
-
-    qs = Voucher.objects.all()
-    if window.programme is not None:
-        # Vouchers carry no programme: those of the programme's partners, within its dates.
-        qs = qs.filter(partner__agreements__programme=window.programme).distinct()
-    return qs
-
-
 def value_redeemed(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
-    from himaya.vouchers.models import Redemption
+    from himaya.vouchers.queries import value_redeemed_totals
 
-    qs = Redemption.objects.filter(voucher__in=_vouchers(window).values("pk"))
-    if window.start is not None:
-        qs = qs.filter(at__date__gte=window.start)
-    if window.end is not None:
-        qs = qs.filter(at__date__lte=window.end)
-    names = []
-    if by:
-        mapping = {"partner": F("voucher__partner__code"),
-                   "region": Coalesce(F("voucher__partner__region__code"), Value(UNKNOWN))}
-        qs = qs.annotate(**{f"dim_{name}": mapping[name] for name in by})
-        names = [f"dim_{name}" for name in by]
-    return _grouped(qs, names, Sum("amount"))
+    return dict(value_redeemed_totals(
+        programme_id=window.programme.pk if window.programme else None,
+        start=window.start, end=window.end, by=list(by)))
 
 
 def value_issued(window: Window, params: dict[str, Any], by: Sequence[str]) -> Table:
-    qs = _vouchers(window)
-    if window.start is not None:
-        qs = qs.filter(issued_at__date__gte=window.start)
-    if window.end is not None:
-        qs = qs.filter(issued_at__date__lte=window.end)
-    names = []
-    if by:
-        mapping = {"partner": F("partner__code"),
-                   "region": Coalesce(F("partner__region__code"), Value(UNKNOWN))}
-        qs = qs.annotate(**{f"dim_{name}": mapping[name] for name in by})
-        names = [f"dim_{name}" for name in by]
-    return _grouped(qs, names, Sum("value"))
+    from himaya.vouchers.queries import value_issued_totals
+
+    return dict(value_issued_totals(
+        programme_id=window.programme.pk if window.programme else None,
+        start=window.start, end=window.end, by=list(by)))
 
 
 # --- Partner capacity ----------------------------------------------------------------------

@@ -300,3 +300,61 @@ def recent_issues(user: Any) -> QuerySet[IssueBatch]:
     if scope.is_mission:
         return qs
     return qs.filter(partner_id=scope.organisation_id) if scope.is_partner else qs.none()
+
+
+# --- Totals for the results framework (read by himaya.monitoring.measures) -----------------
+
+# The dimensions a voucher total can be split by, and the field each one reads.
+RESULT_DIMENSIONS = ("region", "partner")
+
+
+def _programme_vouchers(programme_id: int | None) -> QuerySet[Voucher]:
+    qs = Voucher.objects.all()
+    if programme_id is not None:
+        # Vouchers carry no programme: those of the programme's partners.
+        qs = qs.filter(partner__agreements__programme=programme_id).distinct()
+    return qs
+
+
+def _split(qs: QuerySet, prefix: str, by: tuple[str, ...] | list[str],
+           field_name: str) -> dict[tuple[str, ...], Decimal]:
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Coalesce
+
+    if not by:
+        return {(): qs.aggregate(n=Sum(field_name))["n"] or ZERO}
+    mapping = {"partner": F(f"{prefix}partner__code"),
+               "region": Coalesce(F(f"{prefix}partner__region__code"), Value("unknown"),
+                                  output_field=CharField())}
+    names = [f"dim_{name}" for name in by]
+    qs = qs.annotate(**{f"dim_{name}": mapping[name] for name in by})
+    table: dict[tuple[str, ...], Decimal] = {}
+    for row in qs.values(*names).annotate(n=Sum(field_name)).order_by():
+        key = tuple(str(row[name]) for name in names)
+        table[key] = table.get(key, ZERO) + (row["n"] or ZERO)
+    return table
+
+
+def value_issued_totals(*, programme_id: int | None, start: dt.date | None, end: dt.date | None,
+                        by: tuple[str, ...] | list[str] = ()) -> dict[tuple[str, ...], Decimal]:
+    """Voucher value issued by the programme's partners in a date range, split by region or
+    partner of the issuing association."""
+    qs = _programme_vouchers(programme_id)
+    if start is not None:
+        qs = qs.filter(issued_at__date__gte=start)
+    if end is not None:
+        qs = qs.filter(issued_at__date__lte=end)
+    return _split(qs, "", by, "value")
+
+
+def value_redeemed_totals(*, programme_id: int | None, start: dt.date | None,
+                          end: dt.date | None, by: tuple[str, ...] | list[str] = ()
+                          ) -> dict[tuple[str, ...], Decimal]:
+    """Voucher value redeemed by vendors in a date range, on the programme's partners'
+    vouchers, split by region or partner of the issuing association."""
+    qs = Redemption.objects.filter(voucher__in=_programme_vouchers(programme_id).values("pk"))
+    if start is not None:
+        qs = qs.filter(at__date__gte=start)
+    if end is not None:
+        qs = qs.filter(at__date__lte=end)
+    return _split(qs, "voucher__", by, "amount")

@@ -106,3 +106,29 @@ def test_bad_definition_message_is_translated(db):
 def test_unsupported_breakdown_is_refused(db):
     with pytest.raises(DefinitionError):
         measures.compute({"kind": "regions_covered"}, Window(), ["sex"])
+
+
+def test_voucher_values_are_read_through_the_vouchers_queries(world):  # noqa: ANN001
+    """value_issued / value_redeemed come from himaya.vouchers.queries, by partner and region."""
+    from himaya.vouchers.services import voucher_redeem
+    from tests.vouchers.factories import contract, issue
+
+    programme = ProgrammeFactory()
+    AgreementFactory(partner=world.partner_a, programme=programme)
+    contract(world.vendor, "food")
+    first = issue(world.partner_a, value="300")
+    issue(world.partner_a, value="200")
+    issue(world.partner_b, value="999")  # a partner outside the programme
+    voucher_redeem(code=first.code, vendor=world.vendor, amount="120", actor=None,
+                   idempotency_key="m1")
+    whole = Window(programme)
+    assert measures.total({"kind": "value_issued"}, whole) == Decimal("500")
+    assert measures.total({"kind": "value_redeemed"}, whole) == Decimal("120")
+    code = world.partner_a.code
+    assert measures.compute({"kind": "value_issued"}, whole, ["partner"]) == {
+        (code,): Decimal("500")}
+    region = world.partner_a.region.code if world.partner_a.region_id else "unknown"
+    assert measures.compute({"kind": "value_redeemed"}, whole, ["region"]) == {
+        (region,): Decimal("120")}
+    past = Window(programme, D(2000, 1, 1), D(2000, 12, 31))
+    assert measures.total({"kind": "value_issued"}, past) == 0
