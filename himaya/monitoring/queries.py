@@ -155,6 +155,10 @@ def actuals(programme: Programme, *, fresh: bool = False) -> dict[str, Any]:
     every page view would be wasteful, and a results table a few minutes old is fine."""
     key = _cache_key(programme)
     cached = None if fresh else cache.get(key)
+    if fresh:
+        from himaya.monitoring import aggregates
+
+        aggregates.refresh(force=False)  # "count again now": the aggregates first, if stale
     if cached is None:
         indicators = list(Indicator.objects.filter(programme=programme))
         cached = _actuals(programme, periods_of(programme), indicators)
