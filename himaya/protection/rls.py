@@ -55,6 +55,7 @@ CHILD_TABLES: dict[str, tuple[str, str]] = {
     "registry_householdmember": ("household_id", "registry_household"),
     "assistance_distributiontarget": ("person_id", "registry_person"),
     "assistance_referralshare": ("referral_id", "assistance_referral"),
+    "assistance_referralproof": ("referral_id", "assistance_referral"),
     "vouchers_voucherevent": ("voucher_id", "vouchers_voucher"),
     "vouchers_redemption": ("voucher_id", "vouchers_voucher"),
     "vouchers_voucher_vendors": ("voucher_id", "vouchers_voucher"),

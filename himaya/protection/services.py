@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from himaya.assistance.models import Delivery, DistributionTarget, Referral
+from himaya.assistance.models import Delivery, DistributionTarget, Referral, ReferralProof
 from himaya.audit.services import audit_record
 from himaya.protection.models import Anonymisation, Cause, ErasureRequest
 from himaya.registry.models import (
@@ -33,7 +33,8 @@ from himaya.vouchers.models import Voucher
 # (snapshots of former values) go with them.
 IDENTIFIERS = ["given_name", "family_name", "other_names", "birth_date", "phone",
                "phone_index", "name_index", "source_digest"]
-RELATED_IDENTIFIERS = ["documents", "search_keys", "versions", "referral.clinical_notes"]
+RELATED_IDENTIFIERS = ["documents", "search_keys", "versions", "referral.clinical_notes",
+                       "referral_proof.original_name"]
 # What a partial erasure takes when identity must be kept (legal hold, open case):
 # the ways to reach the person, not who they are.
 CONTACT_DETAILS = ["phone", "phone_index", "other_names"]
@@ -59,6 +60,11 @@ def _wipe(person: Person, wiped: list[str]) -> None:
         PersonVersion.objects.filter(person=person).delete()
     if "referral.clinical_notes" in wiped:
         Referral.objects.filter(person=person).update(clinical_notes="")
+    if "referral_proof.original_name" in wiped:
+        # The receipt itself stays (a financial record, audited with the programme); the name
+        # it was uploaded under may be the person's.
+        for proof in ReferralProof.objects.filter(referral__person=person):
+            ReferralProof.objects.filter(pk=proof.pk).update(original_name=f"proof-{proof.pk}")
 
 
 def _anonymise(person: Person, *, actor: Any, cause: str, wiped: list[str], reason: str) -> None:

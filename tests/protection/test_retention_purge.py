@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from himaya.assistance.proofs import proof_add
 from himaya.audit.models import AuditEvent
 from himaya.protection.models import Anonymisation, ErasureRequest
 from himaya.protection.services import erasure_request_decide, erasure_request_record, purge_expired
@@ -54,6 +55,9 @@ def caseload(world):  # noqa: ANN001, ANN201
         _age(person)
         old.append(person)
     referral_of(world.partner_a, old[0], notes="grossesse, suivi prénatal")
+    pdf = b"%PDF-1.4 receipt"
+    proof_add(actor=None, referral=old[0].referrals.get(), file=io.BytesIO(pdf),
+              name="recu Mariama.pdf", size=len(pdf))
     type(old[0].referrals.get()).objects.filter(person=old[0]).update(referred_on=OLD.date())
     for index in range(2):
         person = make_person(world.partner_a, given_name=["Binta", "Ramatou"][index],
@@ -93,6 +97,8 @@ def test_purge_anonymises_the_expired_and_keeps_published_figures(world, caseloa
         assert not PersonDocument.objects.filter(person=person).exists()
         assert not SearchKey.objects.filter(person=person).exists()
     assert old[0].referrals.get().clinical_notes == ""
+    proof = old[0].referrals.get().proofs.get()
+    assert "Mariama" not in proof.original_name and proof.file  # the receipt stays, unnamed
     assert Person.objects.get(pk=recent[0].pk).given_name == "Binta"
     assert people_search(world.users["agent_a"], "Aissatou") == []
     assert people_search(world.users["agent_a"], "Ramatou") == [Person.objects.get(pk=recent[1].pk)]
