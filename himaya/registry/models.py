@@ -130,6 +130,11 @@ class Person(models.Model):
                 name="registry_person_unique_external_id",
             ),
         ]
+        indexes = [
+            # A partner's search walks its own caseload newest first (bench/registry_search.py):
+            # without it PostgreSQL reads the whole registry backwards to find a rare name.
+            models.Index(fields=["organisation", "-id"], name="registry_person_org_recent"),
+        ]
 
     def __str__(self) -> str:
         # Never the name: __str__ ends up in logs, admin titles and error reports.
