@@ -9,6 +9,7 @@ turn strings into formulas, and any text a spreadsheet would read as a formula
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from himaya.intake.row_cleaning import neutralise
+from himaya.jobs.files import part_path
 
 SAFE_WORKBOOK = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                  "strings_to_urls": False}
@@ -40,7 +42,10 @@ class RejectedRowsWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.workbook = xlsxwriter.Workbook(str(path), SAFE_WORKBOOK)
+        # Written beside the final name and renamed when complete (himaya/jobs/files.py): a full
+        # disk or a killed worker never leaves half a workbook to download.
+        self.partial = part_path(path)
+        self.workbook = xlsxwriter.Workbook(str(self.partial), SAFE_WORKBOOK)
         self.sheet = self.workbook.add_worksheet(_("Rejected rows")[:31])
         self.date_format = self.workbook.add_format({"num_format": "dd/mm/yyyy"})
         self.wrap = self.workbook.add_format({"text_wrap": True, "font_color": "#9c0006"})
@@ -66,4 +71,11 @@ class RejectedRowsWriter:
         self.count += 1
 
     def close(self) -> None:
-        self.workbook.close()
+        try:
+            self.workbook.close()
+            with self.partial.open("rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(self.partial, self.path)
+        except BaseException:
+            self.partial.unlink(missing_ok=True)
+            raise

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from himaya.jobs.files import write_bytes_atomic
 from himaya.jobs.handlers import Progress
 from himaya.jobs.models import Job
 from himaya.jobs.services import jobs_directory
@@ -180,7 +181,8 @@ def run_donor_report(job: Job, progress: Progress) -> dict[str, Any]:
     label = period.label if period else f"{programme.start.year}-{programme.end.year}"
     filename = f"rapport-{programme.code}-{label}-{language}.{output}".replace(" ", "_")
     stored = f"{job.pk}-{filename}"
-    (jobs_directory() / stored).write_bytes(content)
+    # Complete or absent: a full disk or a killed worker never leaves half a report to download.
+    write_bytes_atomic(jobs_directory() / stored, content)
     job.result_file, job.result_filename = stored, filename
     progress(2, 2, _("Done"))
     return {"programme": programme.code, "period": label, "language": language,
