@@ -8,9 +8,11 @@ database's name, so that parallel runs on other databases never share one.
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from himaya.protection import rls
@@ -29,9 +31,9 @@ def _role_name() -> str:
 @pytest.fixture
 def app_role(db):  # noqa: ANN001, ANN201
     role = _role_name()
-    with connection.cursor() as cursor:
-        for statement in rls.app_role_statements(role):
-            cursor.execute(statement)
+    out = io.StringIO()
+    call_command("create_app_role", role, stdout=out)  # what operators run, as the owner
+    assert "row-level security applies" in out.getvalue()
     yield role
     # The test's rollback undoes CREATE ROLE; this is for a run that committed (none should).
     with connection.cursor() as cursor:
@@ -134,7 +136,7 @@ def test_a_request_through_the_middleware_sets_the_partners_setting(world, app_r
     assert seen and set(seen) == {str(world.partner_a.pk)}
     assert a.code_display in response.content.decode()
     # ...and once the request is over the connection is closed again.
-    assert rls.current_scope() == rls.NOTHING
+    assert rls.current_scope() == rls.process_default() == rls.NOTHING
 
     # Partner B's person is not there for partner A, whatever the query says.
     response = world.client_for("agent_a").get(f"/registry/people/{b.pk}/")
