@@ -118,12 +118,13 @@ def score_feature_pairs(
         )
         last = len(comparison["comparison_levels"]) - 1
         cases.append(f"CASE {whens} ELSE {last} END AS c{n}")
-    con = _connection().cursor()
+    # The thread's own connection: a cursor per call would cost a connection each time.
+    con = _connection()
+    con.register("pairs_in", _pairs_table(pairs))
     try:
-        con.register("pairs_in", _pairs_table(pairs))
         rows = con.execute(f"SELECT {', '.join(cases)} FROM pairs_in").fetchall()  # noqa: S608
     finally:
-        con.close()
+        con.unregister("pairs_in")
     scores = []
     for pair, row in zip(pairs, rows, strict=True):
         fields = []
