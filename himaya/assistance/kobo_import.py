@@ -197,6 +197,10 @@ def _prepare(distribution: Distribution, submissions: list[dict[str, Any]]) -> t
             row.errors.append(_("The person's code is missing."))
         elif person not in on_list:
             row.errors.append(_("This person is not on the distribution's list."))
+        form_distribution = str(submission.get("distribution") or "").strip()
+        if form_distribution and form_distribution.removesuffix(".0") != str(distribution.pk):
+            # The form carries its distribution's id: another distribution's export is refused.
+            row.errors.append(_("This submission was made with another distribution's form."))
         if outcome not in ("delivered", "refused"):
             row.errors.append(_("The outcome must be “delivered” or “refused”."))
         if row.errors:

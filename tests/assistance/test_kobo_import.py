@@ -98,15 +98,16 @@ def test_bad_rows_are_reported_with_their_reason_and_nothing_of_them_is_kept(wor
     distribution = distribution_of(world.partner_a, on_list, warehouse=warehouse,
                                    types=("food-voucher", "hygiene-kit"), status="in_progress")
     rows = [submission(on_list[0]), submission(stranger), {"person": on_list[1].code, "outcome": "delivered"},
-            submission(on_list[2], outcome="maybe")]
+            submission(on_list[2], outcome="maybe"), submission(on_list[2], distribution=distribution.pk + 1)]
     page = world.client_for("agent_a").post(reverse(PAGE, args=[distribution.pk]), {"file": as_json(rows)},
                                             HTTP_ACCEPT_LANGUAGE="fr")
     result = page.context["result"]
-    assert [r.status for r in result.rows] == ["failed"] * 4
+    assert [r.status for r in result.rows] == ["failed"] * 5
     assert "Kit d'hygiène" in " ".join(result.rows[0].errors)  # the rule, in French
     assert "liste" in " ".join(result.rows[1].errors)  # in the user's language (French)
     assert "instanceID" in " ".join(result.rows[2].errors)
     assert result.rows[3].errors
+    assert "formulaire" in " ".join(result.rows[4].errors)  # another distribution's form
     assert not Delivery.objects.filter(distribution=distribution).exists()
     assert not Voucher.objects.filter(person__in=on_list).exists()
     assert b"table-danger" in page.content
