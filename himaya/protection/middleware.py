@@ -12,16 +12,19 @@ from himaya.protection import rls
 
 
 def _token_user(request: HttpRequest):  # noqa: ANN202
-    """The user behind an API token: DRF authenticates inside the view, after middleware."""
-    header = request.META.get("HTTP_AUTHORIZATION", "").split()
-    if len(header) != 2 or header[0].lower() not in {"bearer", "token"}:
-        return None
-    from himaya.accounts.models import ApiToken, token_digest
+    """The user behind an API token: DRF authenticates inside the view, after middleware.
 
-    token = ApiToken.objects.select_related("user").filter(digest=token_digest(header[1])).first()
-    if token is None or not token.is_active or not token.user.is_active:
+    The same authentication class, so the token is read once: it fills the per-process
+    token cache that DRF's own call then answers from."""
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from himaya.accounts.api_auth import PersonalTokenAuthentication
+
+    try:
+        found = PersonalTokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
         return False  # DRF refuses the request; nothing is visible meanwhile
-    return token.user
+    return found[0] if found else None
 
 
 class RowLevelScopeMiddleware:

@@ -182,3 +182,34 @@ def test_a_partners_day_of_work_runs_under_the_app_role(world, app_role):
     assert figures.status_code == 200
     rls.set_scope(rls.EVERYTHING)
     assert person.deliveries.count() == 1
+
+
+def test_an_api_token_gets_its_users_setting(world, app_role):
+    """DRF authenticates tokens inside the view; the middleware must know the user before."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from himaya.accounts.services import token_create
+
+    a, b = _people(world)
+    raw = token_create(actor=world.users["agent_a"], name="phone").raw
+    _as_app(app_role)
+    rls.set_scope(rls.NOTHING)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    from django.db.models.signals import pre_init
+
+    seen: list[str | None] = []
+
+    def spy(sender, **kwargs):  # noqa: ANN001, ANN202, ARG001
+        seen.append(rls.current_scope())
+
+    pre_init.connect(spy, sender=a.__class__)
+    try:
+        rows = client.get(reverse("api-person-list")).json()["results"]
+    finally:
+        pre_init.disconnect(spy, sender=a.__class__)
+    assert [row["id"] for row in rows] == [a.pk]
+    # Partner A's setting, not the "*" an anonymous request gets.
+    assert seen and set(seen) == {str(world.partner_a.pk)}
+    refused = Client(HTTP_AUTHORIZATION="Bearer hmy_nothing_here").get(reverse("api-person-list"))
+    assert refused.status_code in (401, 403)
