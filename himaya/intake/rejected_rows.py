@@ -52,6 +52,7 @@ class RejectedRowsWriter:
         self.row = 0
         self.width = 0
         self.count = 0
+        self.closed = False
 
     def start(self, headers: list[str]) -> None:
         bold = self.workbook.add_format({"bold": True})
@@ -71,6 +72,9 @@ class RejectedRowsWriter:
         self.count += 1
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         try:
             self.workbook.close()
             with self.partial.open("rb+") as handle:
