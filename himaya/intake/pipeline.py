@@ -302,6 +302,10 @@ def apply_file(path: Path, filename: str, organisation: Organisation, *, actor: 
         with transaction.atomic():
             _apply_in_transaction(path, filename, organisation, actor, mode, reason, today, report, counts,
                                   writer)
+            if writer is not None:
+                # Complete before the rows are committed: a full disk here rolls the import back,
+                # so that running it again later imports each row once.
+                writer.close()
     except _Refused:
         return Outcome(report, applied=False)
     except UnreadableFile as error:
