@@ -84,3 +84,72 @@ def test_zeros_are_published():
     table = protect({("x", "F"): 0, ("x", "M"): 12, ("y", "F"): 9, ("y", "M"): 14})
     assert table.cell("x", "F") == 0
     assert table.cell(TOTAL) == 35
+
+
+# --- Linked tables: several tables cut from the same atoms, protected together ------------
+
+from himaya.disclosure.linked import Aggregate, mask_of, protect_linked  # noqa: E402
+
+
+@st.composite
+def linked_tables(draw):
+    """Atoms with three attributes; published: the total, each one-way table, and the
+    two-way table of the first two attributes (overlapping filters of one dataset)."""
+    n_atoms = draw(st.integers(min_value=1, max_value=30))
+    atoms = [(draw(st.integers(0, 3)), draw(st.integers(0, 2)), draw(st.integers(0, 2)),
+              draw(st.integers(0, 12))) for _ in range(n_atoms)]
+    return atoms
+
+
+def _linked_aggregates(atoms, threshold):
+    specs = {"total": lambda a: "all", "a": lambda a: a[0], "b": lambda a: a[1],
+             "c": lambda a: a[2], "ab": lambda a: (a[0], a[1])}
+    out = []
+    for table, cell in specs.items():
+        groups: dict = {}
+        for i, atom in enumerate(atoms):
+            if atom[3]:
+                groups.setdefault(cell(atom), []).append(i)
+        for key, members in groups.items():
+            out.append(Aggregate((table, key), "n", table, mask_of(members, len(atoms)),
+                                 sum(atoms[i][3] for i in members), threshold))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(linked_tables(), st.sampled_from([STANDARD_THRESHOLD, MEDICAL_THRESHOLD]))
+def test_linked_tables_leak_nothing_by_one_difference(atoms, threshold):
+    aggregates = _linked_aggregates(atoms, threshold)
+    release = protect_linked(aggregates)
+    shown = {a.atoms: a for a in aggregates if release.value(a.key) is not None}
+    hidden = {a.atoms: a for a in aggregates if release.value(a.key) is None}
+    for a in aggregates:
+        value = release.value(a.key)
+        assert value is None or value == a.value
+        assert value is None or value == 0 or value >= threshold
+    # The same atoms are never shown in one table and hidden in another.
+    assert not set(shown) & set(hidden)
+    # No shown figure minus another shown figure is a hidden figure or a small count.
+    for big, a in shown.items():
+        for small, b in shown.items():
+            if small != big and small & ~big == 0:
+                assert big & ~small not in hidden, (a.key, b.key)
+                assert not 0 < a.value - b.value < threshold, (a.key, b.key)
+
+
+def test_a_cell_hidden_in_one_table_is_hidden_where_the_same_people_appear_again():
+    # Partner p1 works only in region r1: its total is also region r1's total.
+    atoms = [("r1", "p1", 3), ("r2", "p2", 40), ("r2", "p3", 50)]
+    aggregates = []
+    for table, position in (("region", 0), ("partner", 1)):
+        groups: dict = {}
+        for i, atom in enumerate(atoms):
+            groups.setdefault(atom[position], []).append(i)
+        for key, members in groups.items():
+            aggregates.append(Aggregate((table, key), "n", table, mask_of(members, 3),
+                                        sum(atoms[i][2] for i in members), 5))
+    aggregates.append(Aggregate(("total",), "n", "total", mask_of(range(3), 3), 93, 5))
+    release = protect_linked(aggregates)
+    assert release.value(("region", "r1")) is None and release.value(("partner", "p1")) is None
+    # Total minus region r2 would give region r1 away: one of them is hidden too.
+    assert release.value(("total",)) is None or release.value(("region", "r2")) is None
