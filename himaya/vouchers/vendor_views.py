@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from himaya.accounts.access import allow
-from himaya.accounts.models import ApiToken
+from himaya.accounts.models import ApiToken, Membership
 from himaya.accounts.scopes import fetch_or_404, scope_for
 from himaya.organisations.models import Organisation
 from himaya.vouchers import vendors
-from himaya.vouchers.models import VendorContract
+from himaya.vouchers.models import Redemption, VendorContract
 from himaya.vouchers.vendor_forms import VendorForm, VendorTokenForm, VendorUserForm
 
 
@@ -54,8 +54,11 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
     rows = (Organisation.objects.filter(kind=Organisation.Kind.VENDOR)
             .select_related("region", "voucher_contract", "voucher_contract__partner")
             .prefetch_related("voucher_contract__regions")
-            .annotate(users=Count("memberships", distinct=True),
-                      redeemed=Sum("voucher_redemptions__amount"))
+            # Two subqueries, not joins: a join of users and redemptions would multiply the sum.
+            .annotate(users=Subquery(Membership.objects.filter(organisation=OuterRef("pk")).values("organisation")
+                                     .annotate(n=Count("pk")).values("n")),
+                      redeemed=Subquery(Redemption.objects.filter(vendor=OuterRef("pk")).values("vendor")
+                                        .annotate(total=Sum("amount")).values("total")))
             .order_by("region__code", "name_fr"))
     query = request.GET.get("q", "").strip()
     if query:

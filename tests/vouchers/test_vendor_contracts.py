@@ -95,3 +95,19 @@ def test_a_token_is_only_for_the_vendors_own_users_and_accounts_are_the_administ
     # The manager's page shows no account forms.
     detail = manager.get(reverse("vouchers:vendor-detail", args=[world.vendor.pk]))
     assert detail.context["user_form"] is None and detail.context["token_form"] is None
+
+
+def test_the_list_sums_each_vendors_redemptions_once_whatever_its_users(world):
+    from himaya.accounts.services import user_create
+    from himaya.vouchers.services import voucher_redeem
+    from tests.vouchers.factories import contract, issue
+
+    contract(world.vendor)
+    user_create(actor=None, username="caisse9", email="c9@example.org", organisation=world.vendor,
+                role=Role.VENDOR)
+    for key, amount in (("a", "30"), ("b", "45.50")):
+        voucher_redeem(code=issue(world.partner_a).code, vendor=world.vendor, amount=amount, actor=None,
+                       idempotency_key=key)
+    page = world.client_for("manager").get(reverse("vouchers:vendor-list"))
+    row = next(v for v in page.context["vendors"] if v.pk == world.vendor.pk)
+    assert (row.users, row.redeemed) == (2, 75.5)
