@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
@@ -60,6 +61,11 @@ def _wipe(person: Person, wiped: list[str]) -> None:
         PersonVersion.objects.filter(person=person).delete()
     if "referral.clinical_notes" in wiped:
         Referral.objects.filter(person=person).update(clinical_notes="")
+    if "name_index" in wiped and django_apps.is_installed("himaya.dedup"):
+        # A registration alert keeps the keyed hash of the name typed: the same key would
+        # recognise the name again. Looked up by name: deduplication sits above this app.
+        alert = django_apps.get_model("dedup", "RegistrationAlert")
+        alert.objects.filter(Q(matched=person) | Q(new_person=person)).update(name_index="")
     if "referral_proof.original_name" in wiped:
         # The receipt itself stays (a financial record, audited with the programme); the name
         # it was uploaded under may be the person's.

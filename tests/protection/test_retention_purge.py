@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from himaya.assistance.proofs import proof_add
 from himaya.audit.models import AuditEvent
+from himaya.dedup.models import RegistrationAlert
 from himaya.protection.models import Anonymisation, ErasureRequest
 from himaya.protection.services import erasure_request_decide, erasure_request_record, purge_expired
 from himaya.registry.models import IdempotencyRecord, Person, PersonDocument, SearchKey
@@ -55,6 +56,8 @@ def caseload(world):  # noqa: ANN001, ANN201
         _age(person)
         old.append(person)
     referral_of(world.partner_a, old[0], notes="grossesse, suivi prénatal")
+    RegistrationAlert.objects.create(organisation=world.partner_b, matched=old[3], weight=12.0,
+                                     name_index=old[3].name_index)
     pdf = b"%PDF-1.4 receipt"
     proof_add(actor=None, referral=old[0].referrals.get(), file=io.BytesIO(pdf),
               name="recu Mariama.pdf", size=len(pdf))
@@ -97,6 +100,7 @@ def test_purge_anonymises_the_expired_and_keeps_published_figures(world, caseloa
         assert not PersonDocument.objects.filter(person=person).exists()
         assert not SearchKey.objects.filter(person=person).exists()
     assert old[0].referrals.get().clinical_notes == ""
+    assert not RegistrationAlert.objects.filter(matched=old[3]).exclude(name_index="").exists()
     proof = old[0].referrals.get().proofs.get()
     assert "Mariama" not in proof.original_name and proof.file  # the receipt stays, unnamed
     assert Person.objects.get(pk=recent[0].pk).given_name == "Binta"
