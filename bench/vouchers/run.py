@@ -233,13 +233,36 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / tick
 
 
-def server_pids(master: int, base: str) -> list[int]:
-    """gunicorn's workers and the PostgreSQL backends serving the bench database."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+def descendants(pid: int) -> list[int]:
+    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return children + [d for c in children for d in descendants(c)]
+
+
+def server_pids(master: int, base: str) -> tuple[list[int], list[int]]:
+    """The web server's processes (its master and workers) and the PostgreSQL backends
+    serving the bench database (persistent connections: the same ones all along)."""
     backends = subprocess.run(
         ["psql", base, "-Atc", f"SELECT pid FROM pg_stat_activity WHERE datname = '{DB_NAME}'"],
         capture_output=True, text=True, check=True).stdout.split()
-    return [int(p) for p in children] + [int(p) for p in backends]
+    return [master, *descendants(master)], [int(p) for p in backends]
+
+
+def server_command(args: argparse.Namespace, workers: int, port: int) -> list[str]:
+    """gunicorn (pinned with the project) or granian (when installed), on 127.0.0.1:port."""
+    if args.server == "granian":
+        return [PYTHON, "-m", "granian", "--interface", "wsgi", "himaya.wsgi:application", "--host", "127.0.0.1",
+                "--port", str(port), "--workers", str(workers), "--blocking-threads", str(args.threads),
+                "--no-access-log", "--log-level", "warning"]
+    return [str(Path(PYTHON).parent / "gunicorn"), "himaya.wsgi", "-b", f"127.0.0.1:{port}",
+            "-w", str(workers), "-k", args.worker_class, "--threads", str(args.threads),
+            "--keep-alive", "30", "--log-level", "warning"]
+
+
+def server_label(args: argparse.Namespace, workers: int) -> str:
+    if args.server == "granian":
+        return f"granian wsgi ×{workers}×{args.threads} threads"
+    threads = f"×{args.threads} threads" if args.worker_class == "gthread" else ""
+    return f"gunicorn {args.worker_class} ×{workers}{threads}"
 
 
 def pgbench(db_url: str, seconds: int) -> dict[str, float]:
@@ -258,7 +281,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=16000, help="throughput phase: redemptions sent")
     parser.add_argument("--races", type=int, default=1000, help="vouchers raced for, ten attempts each")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 × cores + 1)")
-    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn's worker class")
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--seconds-pgbench", type=int, default=10)
     args = parser.parse_args()
@@ -287,10 +311,7 @@ def main() -> int:
         tokens, pool, race = data["tokens"], data["pool"], data["race"]
         pg = pgbench(db_url, args.seconds_pgbench)
         port = free_port()
-        command = [str(Path(PYTHON).parent / "gunicorn"), "himaya.wsgi", "-b", f"127.0.0.1:{port}",
-                   "-w", str(workers), "-k", args.worker_class, "--threads", str(args.threads),
-                   "--keep-alive", "30", "--log-level", "warning"]
-        server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+        server = subprocess.Popen(server_command(args, workers, port), env=env, cwd=ROOT, start_new_session=True)
         wait_for(port)
         # Warm-up: every worker imports, connects and fills its caches.
         load(port, [(tokens[i % CLIENTS], pool[i % len(pool)], "0.01", f"warm-{i}") for i in range(400)])
@@ -298,12 +319,16 @@ def main() -> int:
         # Throughput: partial redemptions of 1 MAD spread over the pool (some rows contended).
         jobs = [(tokens[i % CLIENTS], pool[(i * 7919) % len(pool)], "1", f"t-{uuid.uuid4()}")
                 for i in range(args.requests)]
-        pids = server_pids(server.pid, base)
-        cpu_before = cpu_seconds(pids)
+        web, backends = server_pids(server.pid, base)
+        web_before, db_before = cpu_seconds(web), cpu_seconds(backends)
         elapsed, results = load(port, jobs)
-        # CPU the server side (gunicorn workers + PostgreSQL backends) spent per redemption:
-        # what the machine's other tenants cannot distort.
-        server_cpu = cpu_seconds(pids) - cpu_before
+        # CPU the server side (web server workers + PostgreSQL backends) spent per
+        # redemption: what the machine's other tenants distort much less than wall time.
+        # Backends opened during the run (a thread's first request) count from zero.
+        late = [p for p in server_pids(server.pid, base)[1] if p not in backends]
+        web_cpu = cpu_seconds(web) - web_before
+        db_cpu = cpu_seconds(backends) - db_before + cpu_seconds(late)
+        server_cpu = web_cpu + db_cpu
         load_average = os.getloadavg()[0]
         ok = [lat for status, lat in results if status == 201]
         statuses: dict[int, int] = {}
@@ -329,15 +354,15 @@ def main() -> int:
     rate = len(ok) / elapsed
     p50, p99 = percentile(ok, 0.50) * 1000, percentile(ok, 0.99) * 1000
     print()
-    print(f"| measure ({cores} cores, PostgreSQL, gunicorn {args.worker_class} ×{workers}"
-          f"{f'×{args.threads} threads' if args.worker_class == 'gthread' else ''}, {CLIENTS} clients) | value |")
+    print(f"| measure ({cores} cores, PostgreSQL, {server_label(args, workers)}, {CLIENTS} clients) | value |")
     print("|---|---|")
     print(f"| pgbench TPC-B-like, {CLIENTS} clients, {args.seconds_pgbench} s | {pg['tps']:.0f} tps, "
           f"{pg['latency_ms']:.1f} ms average |")
     print(f"| API redemptions (`POST /api/v1/vouchers/redeem/`), {len(results)} sent | {rate:.0f} /s |")
     print(f"| latency p50 / p99 | {p50:.1f} ms / {p99:.1f} ms |")
     per_request = server_cpu / max(1, len(results)) * 1000
-    print(f"| server CPU per redemption (gunicorn + PostgreSQL backends) | {per_request:.2f} ms "
+    print(f"| server CPU per redemption (web server + PostgreSQL backends) | {per_request:.2f} ms "
+          f"({web_cpu / max(1, len(results)) * 1000:.2f} + {db_cpu / max(1, len(results)) * 1000:.2f}) "
           f"→ {cores * 1000 / per_request:.0f} /s if {cores} cores served only this |")
     print(f"| load average during the run (other processes on the machine) | {load_average:.1f} |")
     print(f"| answers | {', '.join(f'{k}: {v}' for k, v in sorted(statuses.items()))} |")

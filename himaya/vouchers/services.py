@@ -440,31 +440,37 @@ def _valid_key(key: str) -> str:
     return key
 
 
+# What the checks read of the voucher; the other fields load on access, as deferred fields.
+_LOCK_FIELDS = ("id", "status", "balance", "value", "category", "valid_from", "valid_until")
+
+
 @functools.cache
-def _lock_sql(using: str) -> str:
-    """The one statement that opens a redemption: the voucher row, locked, with everything the
-    checks need — whether it is reserved for some vendors and for this one, the categories
-    of the vendor's contract, the vendor's failed look-ups of the last minute, and an earlier
-    redemption with the same idempotency key. Raw SQL because compiling the equivalent
-    queryset cost more CPU than running it (docs/decisions/0502-vouchers-redemption-speed.md).
-    Keep `refusal_for` and `_refuse_if_rate_limited` in step with it."""
+def _lock_plan(using: str) -> tuple[str, tuple[str, ...], tuple[tuple[Any, list[Any]], ...]]:
+    """The one statement that opens a redemption, and how to read its voucher columns.
+
+    The voucher row, locked, with everything the checks need: whether it is reserved for
+    some vendors and for this one, the categories of the vendor's contract, the vendor's
+    failed look-ups of the last minute, and an earlier redemption with the same idempotency
+    key. Raw SQL because compiling the equivalent queryset cost more CPU than running it
+    (docs/decisions/0502-vouchers-redemption-speed.md). Keep `refusal_for` and
+    `_refuse_if_rate_limited` in step with it."""
     connection = connections[using]
     qn = connection.ops.quote_name
     through = Voucher.vendors.through._meta
-    columns = ", ".join(f"v.{qn(f.column)}" for f in Voucher._meta.concrete_fields)
+    # In the model's order, as Model.from_db expects them.
+    fields = [f for f in Voucher._meta.concrete_fields if f.attname in _LOCK_FIELDS]
+    columns = ", ".join(f"v.{qn(f.column)}" for f in fields)
     t_voucher = qn(through.get_field("voucher").column)
     t_vendor = qn(through.get_field("organisation").column)
     # Only identifiers from the models' metadata are formatted in; values are parameters.
     sql = (
         f"SELECT {columns},"  # noqa: S608
-        f" EXISTS (SELECT 1 FROM {qn(through.db_table)} t WHERE t.{t_voucher} = v.id) AS restricted,"
+        f" EXISTS (SELECT 1 FROM {qn(through.db_table)} t WHERE t.{t_voucher} = v.id),"
         f" EXISTS (SELECT 1 FROM {qn(through.db_table)} t WHERE t.{t_voucher} = v.id"
-        f" AND t.{t_vendor} = %s) AS accepted_here,"
-        f" (SELECT c.categories FROM {qn(VendorContract._meta.db_table)} c"
-        f" WHERE c.vendor_id = %s AND c.active) AS contract_categories,"
-        f" (SELECT COUNT(*) FROM {qn(LookupFailure._meta.db_table)} f"
-        f" WHERE f.vendor_id = %s AND f.at >= %s) AS recent_failures,"
-        f" p.id AS prior_id"
+        f" AND t.{t_vendor} = %s),"
+        f" (SELECT c.categories FROM {qn(VendorContract._meta.db_table)} c WHERE c.vendor_id = %s AND c.active),"
+        f" (SELECT COUNT(*) FROM {qn(LookupFailure._meta.db_table)} f WHERE f.vendor_id = %s AND f.at >= %s),"
+        f" p.id"
         f" FROM {qn(Voucher._meta.db_table)} v"
         f" LEFT JOIN {qn(Redemption._meta.db_table)} p ON p.vendor_id = %s AND p.idempotency_key = %s"
         f" WHERE v.code_digest = %s"
@@ -475,21 +481,34 @@ def _lock_sql(using: str) -> str:
         sql += " FOR UPDATE"
     # SQLite has no row locks: its transactions here take the write lock when they begin
     # (transaction_mode IMMEDIATE), which serialises redemptions as a whole.
-    return sql
+    readers = []
+    for field in fields:
+        column = field.get_col(Voucher._meta.db_table)
+        readers.append((column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
+    return sql, tuple(f.attname for f in fields), tuple(readers)
 
 
 def _locked_for_redemption(digest: str, vendor: Organisation, key: str) -> Voucher | None:
     using = router.db_for_write(Voucher)
-    since = timezone.now() - dt.timedelta(minutes=1)
-    ops = connections[using].ops
-    params = [vendor.pk, vendor.pk, vendor.pk, ops.adapt_datetimefield_value(since), vendor.pk, key, digest]
-    voucher = next(iter(Voucher.objects.db_manager(using).raw(_lock_sql(using), params)), None)
-    if voucher is not None:
-        # Extra columns arrive as the database gives them (0/1 on SQLite, JSON as text).
-        voucher.restricted, voucher.accepted_here = bool(voucher.restricted), bool(voucher.accepted_here)
-        categories = voucher.contract_categories
-        voucher.contract_categories = json.loads(categories) if isinstance(categories, str) else categories
-        voucher.recent_failures = int(voucher.recent_failures)
+    connection = connections[using]
+    sql, names, readers = _lock_plan(using)
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - dt.timedelta(minutes=1))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [vendor.pk, vendor.pk, vendor.pk, since, vendor.pk, key, digest])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row[:len(readers)])
+    # Each column as the ORM reads it (SQLite gives dates as text, decimals as numbers).
+    for index, (column, converters) in enumerate(readers):
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    voucher = Voucher.from_db(using, names, values)
+    restricted, accepted_here, categories, failures, prior_id = row[len(readers):]
+    # 0/1 on SQLite, JSON as text on both.
+    voucher.restricted, voucher.accepted_here = bool(restricted), bool(accepted_here)
+    voucher.contract_categories = json.loads(categories) if isinstance(categories, str) else categories
+    voucher.recent_failures, voucher.prior_id = int(failures), prior_id
     return voucher
 
 
