@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import Abs
 
 from himaya.dedup import compare, queries
 from himaya.dedup.features import RecordError, record_features
@@ -121,31 +122,41 @@ def record_from_input(raw: Mapping[str, Any], *, form: bool = False) -> dict[str
 
 
 def candidate_ids(record: Mapping[str, str], limit: int = MAX_CANDIDATES) -> list[int]:
-    """People sharing an indexed key with `record`, over the whole registry."""
+    """People sharing an indexed key with `record`, over the whole registry.
+
+    A shared phone or document number always makes a candidate. A shared name (the
+    folded full name, or the sounds of two name parts) makes one when the birth years
+    are at most one apart or unknown, nearest year first: common names ("Fatoumata
+    Diallo") are shared by hundreds, and the budget must go to the likeliest.
+    """
     key = encryption.keyring().index_key
     given, family = record["given_name"], record["family_name"]
     birth = record["birth_date"][:4]
     year = int(birth) if birth.isdigit() else None
-    found: list[int] = []
+    found: dict[int, None] = {}  # insertion-ordered set
 
-    def add(ids: Any) -> None:
-        for pk in ids:
-            if pk not in found:
-                found.append(pk)
+    def add(people: Any) -> None:
+        if year is not None:
+            people = people.filter(Q(birth_year__isnull=True)
+                                   | Q(birth_year__range=(year - 1, year + 1)))
+            people = people.order_by(Abs(F("birth_year") - year).asc(nulls_last=True), "-pk")
+        for pk in people.values_list("pk", flat=True)[: limit - len(found)]:
+            found.setdefault(pk)
 
     strong = Q(pk__in=[])
-    if given:
-        strong |= Q(name_index__in={name_index_of(given, family), name_index_of(family, given)})
     phone = blind_index.normalise_phone(record["phone"]) if record["phone"] else ""
     if phone:
         strong |= Q(phone_index=blind_index.exact_digest("phone", phone, key))
     if record["document_number"]:
         doc = blind_index.exact_digest("document", record["document_number"], key)
         strong |= Q(pk__in=PersonDocument.objects.filter(number_index=doc).values("person_id"))
-    add(Person.objects.filter(strong).values_list("pk", flat=True)[:limit])
+    for pk in Person.objects.filter(strong).order_by("-pk").values_list("pk", flat=True)[:limit]:
+        found.setdefault(pk)
 
-    # Sounds of the name parts: a person must share the sounds of two parts (either
-    # order) or of one part and the birth year, within a year.
+    if given and len(found) < limit:
+        add(Person.objects.filter(name_index__in={name_index_of(given, family),
+                                                  name_index_of(family, given)}))
+    # Sounds of the name parts: a person must share the sounds of two parts (either order).
     tokens = [t for t in blind_index.tokens(f"{given} {family}") if t]
     digests: set[str] = set()
     for token in tokens:
@@ -158,11 +169,23 @@ def candidate_ids(record: Mapping[str, str], limit: int = MAX_CANDIDATES) -> lis
         needed = min(2, len(digests))
         sharing = (SearchKey.objects.filter(digest__in=digests).values("person_id")
                    .annotate(n=Count("digest")).filter(n__gte=needed).values("person_id"))
-        near = Person.objects.filter(pk__in=sharing)
-        if year is not None:
-            near = near.filter(Q(birth_year__isnull=True) | Q(birth_year__range=(year - 1, year + 1)))
-        add(near.values_list("pk", flat=True)[: limit - len(found)])
-    return found[:limit]
+        add(Person.objects.filter(pk__in=sharing).exclude(pk__in=list(found)))
+    # A typo or unknown spelling in one part: the other part's sound, the first two
+    # letters of the damaged one and the same birth year (as the engine's blocking).
+    if year is not None and len(tokens) >= 2 and len(found) < limit:
+        for intact, damaged in ((tokens[-1], tokens[0]), (tokens[0], tokens[-1])):
+            sound = blind_index.sound_key(intact)
+            if len(sound) < 2 or len(damaged) < blind_index.PREFIX_MIN:
+                continue
+            pair = {blind_index.digest("sound", sound, key),
+                    blind_index.digest("prefix", damaged[: blind_index.PREFIX_MIN], key)}
+            sharing = (SearchKey.objects.filter(digest__in=pair).values("person_id")
+                       .annotate(n=Count("digest")).filter(n__gte=2).values("person_id"))
+            for pk in (Person.objects.filter(pk__in=sharing, birth_year=year)
+                       .exclude(pk__in=list(found)).order_by("-pk")
+                       .values_list("pk", flat=True)[: limit - len(found)]):
+                found.setdefault(pk)
+    return list(found)[:limit]
 
 
 def registration_check(user: Any, raw: Mapping[str, Any], *, form: bool = False) -> CheckResult:
