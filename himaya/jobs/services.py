@@ -88,6 +88,15 @@ class _Heartbeat(threading.Thread):
             connection.close()
 
 
+def _reconnect_if_dropped() -> None:
+    """A dropped database connection cannot record the failure: let the next query open a new one.
+
+    Only outside a transaction: inside one, closing would lose the caller's work.
+    """
+    if not connection.in_atomic_block and connection.errors_occurred and not connection.is_usable():
+        connection.close()
+
+
 def _failure_message(job: Job, error: BaseException) -> str:
     """What the owner reads, in their language: a full disk said plainly, other errors as raised."""
     if not is_disk_full(error):
@@ -114,8 +123,7 @@ def job_run(job_id: int) -> Job:
         result = handler_for(job.kind)(job, lambda d, t, s="": job_progress(job, d, t, s))
     except Exception as error:  # the job records any failure for the user to see
         log.exception("job %s (%s) failed", job.pk, job.kind)
-        # A dropped database connection cannot record anything: open a fresh one first.
-        connection.close_if_unusable_or_obsolete()
+        _reconnect_if_dropped()
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.FAILED, error=_failure_message(job, error), finished_at=timezone.now()
         )
