@@ -132,13 +132,18 @@ def _delivery_atoms() -> _Family:
     return _Family("deliveries", [(tuple(r[:-1]), r[-1]) for r in rows])
 
 
-def _reach_atoms(unit: str) -> _Family:
+def _reach_atoms(unit: str, years: list[int]) -> _Family:
+    """People (or households) atoms. The birth year matters only through the age group at
+    the end of each published window, so people whose age groups agree in every such year
+    are one atom (a tuple of age groups, in the order of `years`): far fewer atoms."""
     from himaya.monitoring.models import ReachCube
 
     columns = ("signature", "partner", "region", "sex", "nationality", "birth_year")
-    rows = ReachCube.objects.filter(unit=unit).order_by().values_list(*columns, "n")
-    return _Family("people" if unit == "p" else "households",
-                   [(tuple(r[:-1]), r[-1]) for r in rows])
+    merged: dict[tuple, int] = defaultdict(int)
+    for *key, born, n in ReachCube.objects.filter(unit=unit).order_by().values_list(
+            *columns, "n").iterator(chunk_size=20000):
+        merged[(*key, tuple(_age_band(y, born) for y in years))] += n
+    return _Family("people" if unit == "p" else "households", list(merged.items()))
 
 
 def _build(state: aggregates.State) -> Release:
@@ -146,9 +151,17 @@ def _build(state: aggregates.State) -> Release:
     from himaya.organisations.models import Programme
     from himaya.reference.models import Region
 
+    programmes = Programme.objects.filter(pk__in=state.programmes)
+    periods = defaultdict(list)
+    for period in ReportingPeriod.objects.filter(programme__in=programmes):
+        periods[period.programme_id].append(period)
+    # The years whose age groups breakdowns of people use: each window's last year.
+    age_years = sorted({p.end.year for ps in periods.values() for p in ps}
+                       | {p.end.year for p in programmes if p.end})
+    age_index = {year: i for i, year in enumerate(age_years)}
     deliveries = _delivery_atoms()
-    people = _reach_atoms("p")
-    households = _reach_atoms("h")
+    people = _reach_atoms("p", age_years)
+    households = _reach_atoms("h", age_years)
     year_of = state.bucket_year
     out: list[Aggregate] = []
 
@@ -209,10 +222,6 @@ def _build(state: aggregates.State) -> Release:
 
     # Indicators: per period and over the programme, with one-way breakdowns.
     windows: dict[tuple[int, str], tuple[dt.date | None, dt.date | None]] = {}
-    programmes = Programme.objects.filter(pk__in=state.programmes)
-    periods = defaultdict(list)
-    for period in ReportingPeriod.objects.filter(programme__in=programmes):
-        periods[period.programme_id].append(period)
     for indicator in Indicator.objects.filter(programme__in=programmes,
                                               method=Indicator.Method.COMPUTED):
         kind = indicator.definition.get("kind")
@@ -228,7 +237,7 @@ def _build(state: aggregates.State) -> Release:
         spans.append(("total", programme.start, programme.end))
         for name, start, end in spans:
             buckets = state.buckets_for(start, end)
-            if buckets is None:
+            if buckets is None or end is None:
                 continue
             windows[(indicator.pk, name)] = (start, end)
             chosen = set(buckets)
@@ -248,12 +257,11 @@ def _build(state: aggregates.State) -> Release:
 
                 def select(k: tuple, mask: int = mask) -> bool:
                     return bool(k[0] & mask)
-                year = (end or dt.date.today()).year  # noqa: DTZ011 - a calendar year
                 positions = {"partner": 1, "region": 2, "sex": 3, "nationality": 4}
 
                 def dimension(k: tuple, d: str, positions: dict = positions,
-                              year: int = year) -> str:
-                    return _age_band(year, k[5]) if d == "age_group" else str(k[positions[d]])
+                              at: int = age_index[end.year]) -> str:
+                    return k[5][at] if d == "age_group" else str(k[positions[d]])
                 if kind == "distinct_households":
                     dims = [d for d in dims if d == "partner"]
             _add_table(out, family, (*table, "total"), select, lambda k: ALL,

@@ -27,5 +27,8 @@ class Command(BaseCommand):
         if state is None:
             self.stdout.write("No aggregates: the results are counted from the records.")
             return
+        from himaya.monitoring import release
+
+        release.current()  # the protected release too, so that no reader waits for it
         self.stdout.write(f"Aggregates v{state.version} of {info['refreshed_at']:%Y-%m-%d %H:%M:%S}"
                           f" ({info['seconds']:.1f} s), {state.buckets} time buckets.")
