@@ -108,7 +108,9 @@ def person_export_document(person: Person, *, language: str, panels: list[tuple[
             "person": person,
             "language": language,
             "rtl": translation.get_language_bidi(),
-            "identity": _rows_identity(person),
+            # Numbers, dates and codes read left to right even in an Arabic page (+212…, not …212+).
+            "identity": [(label, value, not any(ch.isalpha() for ch in str(value)))
+                         for label, value in _rows_identity(person)],
             "documents": list(person.documents.all()),
             "vulnerabilities": list(person.vulnerabilities.all()),
             "household": household.household if household else None,

@@ -24,6 +24,10 @@ PERSON_READERS = MISSION_STAFF | PARTNER_STAFF
 IDENTITY_READERS = PERSON_READERS - {Role.ME_OFFICER}
 REGISTRARS = IDENTITY_READERS
 SEARCH_LIMIT = 50
+# Ranked candidates per kind of match, per person shown: the newest 100 matches for 50 shown.
+# Twice as many cost twice the time (a 99th percentile of 116 ms of work instead of ~60 on
+# 1,000,000 people) for a list that typing one more letter narrows anyway.
+CANDIDATES = 2
 
 
 def people_visible_to(user: Any) -> QuerySet[Person]:
@@ -144,7 +148,7 @@ def people_search(user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Pers
     ids: list[int] = []
     for condition in _search_parts(visible, query):
         if condition is not None:
-            ids += visible.filter(condition).order_by("-pk").values_list("pk", flat=True)[: limit * 4]
+            ids += visible.filter(condition).order_by("-pk").values_list("pk", flat=True)[: limit * CANDIDATES]
     light = Person.objects.only("pk", "code", "given_name", "family_name", "other_names")
     found = light.in_bulk(ids)
     candidates = {pk: found[pk] for pk in ids if pk in found}  # newest first among equals
