@@ -238,11 +238,11 @@ def descendants(pid: int) -> list[int]:
     return children + [d for c in children for d in descendants(c)]
 
 
-def server_pids(master: int, base: str) -> tuple[list[int], list[int]]:
+def server_pids(master: int, base: str, database: str = DB_NAME) -> tuple[list[int], list[int]]:
     """The web server's processes (its master and workers) and the PostgreSQL backends
     serving the bench database (persistent connections: the same ones all along)."""
     backends = subprocess.run(
-        ["psql", base, "-Atc", f"SELECT pid FROM pg_stat_activity WHERE datname = '{DB_NAME}'"],
+        ["psql", base, "-Atc", f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'"],
         capture_output=True, text=True, check=True).stdout.split()
     return [master, *descendants(master)], [int(p) for p in backends]
 

@@ -36,3 +36,32 @@ def test_token_page_shows_the_secret_once(world):
     response = client.post("/accounts/tokens/", {"name": "phone 2"})
     assert b"hmy_" in response.content
     assert b"hmy_" not in client.get("/accounts/tokens/").content.replace(b"hmy_</", b"")
+
+
+def test_a_token_is_remembered_for_a_few_seconds_and_revocation_is_immediate(world, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from himaya.accounts import token_cache
+    from himaya.accounts.services import user_set_active
+
+    issued = token_create(actor=world.users["agent_a"], name="till")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.raw}")
+    assert client.get("/api/v1/me/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/me/").status_code == 200
+    assert not [q for q in queries.captured_queries if "accounts_apitoken" in q["sql"]]
+    # A change made without the ORM's signals (another server process) is seen after the time-out.
+    from himaya.accounts.models import ApiToken
+
+    ApiToken.objects.filter(pk=issued.token.pk).update(revoked_at=issued.token.created_at)
+    assert client.get("/api/v1/me/").status_code == 200
+    monkeypatch.setattr(token_cache, "ttl", lambda: -1.0)  # the time-out has passed
+    assert client.get("/api/v1/me/").status_code == 401
+    monkeypatch.undo()
+    # In the process that makes the change, at once: revoking, or deactivating the user.
+    other = token_create(actor=world.users["agent_a"], name="phone")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {other.raw}")
+    assert client.get("/api/v1/me/").status_code == 200
+    user_set_active(actor=world.users["coord_a"], user=world.users["agent_a"], active=False)
+    assert client.get("/api/v1/me/").status_code == 401
