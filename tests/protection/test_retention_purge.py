@@ -14,13 +14,14 @@ from django.utils import timezone
 from himaya.assistance.proofs import proof_add
 from himaya.audit.models import AuditEvent
 from himaya.dedup.models import RegistrationAlert
+from himaya.monitoring import aggregates, measures
 from himaya.protection.models import Anonymisation, ErasureRequest
 from himaya.protection.services import erasure_request_decide, erasure_request_record, purge_expired
 from himaya.registry.models import IdempotencyRecord, Person, PersonDocument, SearchKey
 from himaya.registry.queries import people_search
 from himaya.reporting.figures import protect_figures, raw_counts
 from himaya.vouchers.models import Voucher
-from tests.assistance.factories import deliver, referral_of
+from tests.assistance.factories import deliver, programme_of, referral_of
 from tests.registry.factories import make_person
 
 pytestmark = pytest.mark.django_db
@@ -80,10 +81,25 @@ def test_periods_come_from_settings_and_the_environment(settings, monkeypatch):
     assert env_int("HIMAYA_RETENTION_CASELOAD_DAYS", 1) == 400
 
 
+INDICATORS = [({"kind": "deliveries"}, ()), ({"kind": "distinct_people"}, ()),
+              ({"kind": "value_delivered"}, ()), ({"kind": "distinct_people"}, ("sex",))]
+
+
+def _indicator_actuals(world) -> list:  # noqa: ANN001
+    """What the results pages publish, over every programme and date, counted afresh."""
+    aggregates.refresh(force=True)
+    windows = [measures.Window(None), measures.Window(programme_of(world.partner_a))]
+    return [measures.compute(definition, window, by) for window in windows
+            for definition, by in INDICATORS]
+
+
 def test_purge_anonymises_the_expired_and_keeps_published_figures(world, caseload, settings):
     old, recent = caseload
     before = protect_figures(raw_counts())
     raw_before = raw_counts()
+    actuals_before = _indicator_actuals(world)
+    # People reached: the seven long gone and the two recent are all counted.
+    assert actuals_before[1].get((), 0) == 9
     assert before["people_reached"] is not None
 
     preview = purge_expired(dry_run=True)
@@ -114,6 +130,7 @@ def test_purge_anonymises_the_expired_and_keeps_published_figures(world, caseloa
     cache.clear()
     assert raw_counts() == raw_before
     assert protect_figures(raw_counts()) == before
+    assert _indicator_actuals(world) == actuals_before
 
     # Idempotent: nothing left to do, nothing more written.
     again = purge_expired()
