@@ -173,6 +173,30 @@ def main() -> None:
          "0b6f7a4e-1111-4c1e-9a55-3f7d1b1a0001", "2026-11-02T09:20:11", "", 1],
     ])
 
+    # Over the size limit the corpus test sets (1 KB): refused before a row is read.
+    (HERE / "over-the-size-limit.csv").write_text(
+        "given_name;sex;consent_registration\n" + "Awa;F;oui\n" * 200, encoding="utf-8")
+    # API bodies found by fuzzing (tests/test_api_fuzz.py): request and body, sent as is.
+    api_bodies = {
+        "api-sync-distribution-a-list.json": {
+            "method": "POST", "path": "/api/v1/assistance/deliveries/sync/", "role": "agent_a",
+            "body": {"deliveries": [{"uuid": "5f0c8e2a-3b7d-4c55-9a1e-2d6f0b9c1a11", "type": "food-kit",
+                                     "person": "X", "delivered_on": "2021-03-15",
+                                     "distribution": [1, 2], "warehouse": {"id": 1}}]}},
+        "api-sync-deliveries-not-a-list.json": {
+            "method": "POST", "path": "/api/v1/assistance/deliveries/sync/", "role": "agent_a",
+            "body": {"deliveries": {"uuid": "5f0c8e2a-3b7d-4c55-9a1e-2d6f0b9c1a11"}}},
+        "api-redeem-without-code.json": {
+            "method": "POST", "path": "/api/v1/vouchers/redeem/", "role": "vendor",
+            "headers": {"Idempotency-Key": "till-9-0001"}, "body": {"amount": "12.50"}},
+        "api-person-birth-year-text.json": {
+            "method": "POST", "path": "/api/v1/people/", "role": "coord_a",
+            "body": {"given_name": "Awa", "sex": "female", "birth_year": "l'an dernier",
+                     "consents": [{"purpose": "registration", "legal_basis": "consent"}]}},
+    }
+    for name, request in api_bodies.items():
+        (HERE / name).write_text(json.dumps(request, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
 
 if __name__ == "__main__":
     main()
