@@ -156,7 +156,8 @@ class Person(models.Model):
 class SearchKey(models.Model):
     """One keyed hash of a name prefix or sound of a person (see `blind_index`)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys")
+    # No index of its own: the unique (person, digest) index below starts with the person.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys", db_index=False)
     digest = models.CharField(max_length=32)
 
     class Meta:
