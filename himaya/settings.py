@@ -256,6 +256,9 @@ TASKS = {
         )
     }
 }
+# Jobs beat a heartbeat; one silent this long lost its worker (`himaya jobs-reap`, issue 9).
+HIMAYA_JOB_HEARTBEAT_SECONDS = env_int("HIMAYA_JOB_HEARTBEAT_SECONDS", 30)
+HIMAYA_JOB_STALE_SECONDS = env_int("HIMAYA_JOB_STALE_SECONDS", 600)
 
 # --- API.
 REST_FRAMEWORK = {
