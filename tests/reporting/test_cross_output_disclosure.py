@@ -284,7 +284,7 @@ def _attack(numbers: list[tuple[str, frozenset, Any, str]]) -> None:
 
 
 @pytest.mark.django_db
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(people_strategy, deliveries_strategy)
 def test_no_hidden_figure_is_shown_elsewhere_or_recovered_by_a_difference(
