@@ -60,7 +60,7 @@ def django_env(db_url: str, var_dir: str) -> dict[str, str]:
     env.update({
         "DATABASE_URL": db_url, "HIMAYA_VAR_DIR": var_dir, "HIMAYA_ENV": "development",
         "DEBUG": "false", "LOG_LEVEL": "ERROR", "DJANGO_SETTINGS_MODULE": "himaya.settings",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
     })
     return env
 
@@ -217,7 +217,7 @@ def wait_for(port: int, seconds: float = 30) -> None:
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError("the web server did not start")
 
 
 def cpu_seconds(pids: list[int]) -> float:
