@@ -25,6 +25,7 @@ throw-away database (`himaya_bench_load` on BENCH_PG_URL, default
 postgres://postgres@127.0.0.1:5432/postgres), dropped at the end.
 
 Usage: python bench/load/run.py [--seconds 300] [--think 1.0] [--workers N] [--threads 2]
+                                [--server gunicorn|granian]
 Prints a Markdown table (for docs/performance.md, "Mixed load"); exit 1 on any 5xx,
 lost or duplicated action.
 """
@@ -59,6 +60,8 @@ from bench.vouchers.run import (  # noqa: E402
     percentile,
     pg_url,
     psql,
+    server_command,
+    server_label,
     server_pids,
     wait_for,
 )
@@ -331,7 +334,9 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=200, help="people registered per association")
     parser.add_argument("--vouchers", type=int, default=400, help="vouchers the vendors share")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 × cores + 1)")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker")
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn's worker class")
     args = parser.parse_args()
     base = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not shutil.which("psql"):
@@ -359,10 +364,7 @@ def main() -> int:
             env=env, check=True, stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
         print(f"  data ready in {time.perf_counter() - started:.0f} s", flush=True)
         port = free_port()
-        command = [str(Path(PYTHON).parent / "gunicorn"), "himaya.wsgi", "-b", f"127.0.0.1:{port}",
-                   "-w", str(workers), "-k", "gthread", "--threads", str(args.threads),
-                   "--keep-alive", "30", "--log-level", "warning"]
-        server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+        server = subprocess.Popen(server_command(args, workers, port), env=env, cwd=ROOT, start_new_session=True)
         wait_for(port)
         drive(port, data, min(5.0, args.seconds), 0.5)  # warm-up: every worker loads its code
         web, backends = server_pids(server.pid, base, DB_NAME)
@@ -392,8 +394,8 @@ def main() -> int:
     server_errors = sum(1 for _a, status, _l in record if status >= 500 or status < 0)
     print()
     print(f"Mixed load — {PARTNERS * AGENTS_PER_PARTNER} field agents, {VENDORS} vendors, {OFFICERS} officers; "
-          f"{args.seconds:.0f} s, mean pause {args.think} s; {cores} cores, PostgreSQL, gunicorn gthread "
-          f"×{workers}×{args.threads} threads; load average {load_before:.1f} → {load_after:.1f}")
+          f"{args.seconds:.0f} s, mean pause {args.think} s; {cores} cores, PostgreSQL, {server_label(args, workers)}; "
+          f"load average {load_before:.1f} → {load_after:.1f}")
     print()
     print("| action | requests | per second | p50 | p99 | answers |")
     print("|---|---|---|---|---|---|")
@@ -412,7 +414,7 @@ def main() -> int:
     print("| check | value |")
     print("|---|---|")
     per = (web_cpu + db_cpu) / max(1, total) * 1000
-    print(f"| server CPU per request (gunicorn + PostgreSQL backends) | {per:.2f} ms "
+    print(f"| server CPU per request (web server + PostgreSQL backends) | {per:.2f} ms "
           f"({web_cpu / max(1, total) * 1000:.2f} + {db_cpu / max(1, total) * 1000:.2f}) |")
     print(f"| deliveries acknowledged / stored exactly once / missing / twice | {verify['deliveries_sent']} / "
           f"{verify['deliveries_once']} / {verify['deliveries_missing']} / {verify['deliveries_twice']} |")
