@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from himaya.accounts.services import token_create
 from tests.conftest import ROLE_KEYS
+from tests.faults.catalogues import ensure_data_migrations
 from tests.registry.factories import make_person
 from tests.vouchers.factories import contract, issue
 
@@ -118,6 +119,7 @@ def fuzz(index: int, mode: GenerationMode, headers: dict[str, str], failures: di
 
 @pytest.mark.parametrize("role", ROLE_KEYS)
 def test_no_operation_answers_5xx_or_breaks_the_schema(role: str, world: Any) -> None:
+    ensure_data_migrations()
     seed(world)
     headers = {}
     if role != "anonymous":

@@ -20,6 +20,7 @@ from django.utils import translation
 from himaya.accounts.services import token_create
 from himaya.intake import pipeline
 from himaya.registry.models import Person
+from tests.faults.catalogues import ensure_data_migrations
 from tests.vouchers.factories import contract
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -74,6 +75,7 @@ def check_api(path: Path, expected: dict[str, Any], world: Any) -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_bad_input_gives_its_expected_outcome(name: str, world: Any, tmp_path: Path, settings: Any) -> None:
+    ensure_data_migrations()  # a transactional test before may have flushed them
     expected = EXPECTED[name]
     if "max_bytes" in expected:
         settings.HIMAYA_IMPORT_MAX_BYTES = expected["max_bytes"]
