@@ -58,8 +58,15 @@ def run_child(engine: str, data: Path, out: Path, threads: int | None) -> None:
     if engine == "himaya":
         from himaya.dedup.matching import deduplicate
 
-        result = deduplicate(records, threads=threads,
-                             on_phase=lambda phase: peaks.__setitem__(phase, _peak_mb()))
+        def on_phase(phase: str) -> None:
+            peaks[phase] = _peak_mb()
+            # On stderr as it happens, so that a run stopped early says where it stood.
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            print(f"[himaya] {phase} done after {time.perf_counter() - started:.0f} s wall, "
+                  f"{usage.ru_utime + usage.ru_stime:.0f} s CPU, {peaks[phase]:.0f} MB",
+                  file=sys.stderr, flush=True)
+
+        result = deduplicate(records, threads=threads, on_phase=on_phase)
         clusters = result.clusters
         timings = result.timings
         report["review_queue"] = len(result.review)
