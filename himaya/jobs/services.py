@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.dispatch import Signal
@@ -138,6 +139,20 @@ def job_run(job_id: int) -> Job:
     return job
 
 
+def _fail_task_rows(job_id: int, now: dt.datetime) -> None:
+    """django-tasks' database backend never reclaims a task whose worker died: close its row too."""
+    if not apps.is_installed("django_tasks_db"):
+        return
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, task_path="himaya.jobs.tasks.run_job", args_kwargs__args=[job_id],
+    ).update(status=TaskResultStatus.FAILED, finished_at=now, return_value=None,
+             exception_class_path="himaya.jobs.services.WorkerStopped",
+             traceback="The worker stopped while running this task (himaya jobs-reap).")
+
+
 def job_reap_stale(*, now: dt.datetime | None = None) -> list[int]:
     """Fail the jobs whose worker died (no heartbeat for `stale_after()`); remove what they left.
 
@@ -160,6 +175,7 @@ def job_reap_stale(*, now: dt.datetime | None = None) -> list[int]:
         if Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
                 status=Job.Status.FAILED, error=message, finished_at=now, result_file=""):
             reaped.append(job.pk)
+            _fail_task_rows(job.pk, now)
             log.warning("job %s (%s) failed: its worker stopped", job.pk, job.kind)
             job_reaped.send(sender=Job, job=job)
     directory = jobs_directory()

@@ -78,14 +78,31 @@ def test_a_job_whose_worker_died_is_failed_and_its_partial_file_removed(world, r
 
 
 def test_jobs_reap_command_reports_what_it_failed(world, registered):
+    # The database backend's own row for the task, left "running" by the dead worker.
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
     job = Job.objects.create(kind=HALF_WRITER, owner=world.users["coord_a"], status=Job.Status.RUNNING,
                              started_at=timezone.now() - 2 * stale_after(),
                              heartbeat_at=timezone.now() - 2 * stale_after())
+    other = Job.objects.create(kind=HALF_WRITER, owner=world.users["coord_a"], status=Job.Status.RUNNING,
+                               started_at=timezone.now(), heartbeat_at=timezone.now())
+    rows = {pk: DBTaskResult.objects.create(
+        status=TaskResultStatus.RUNNING, args_kwargs={"args": [pk], "kwargs": {}},
+        task_path="himaya.jobs.tasks.run_job", backend_name="default", queue_name="default",
+        run_after=timezone.now(), started_at=timezone.now(), worker_ids=["dead"])
+        for pk in (job.pk, other.pk)}
     out = StringIO()
     call_command("jobs_reap", stdout=out)
     assert out.getvalue().startswith("1 stale job(s) marked failed") and str(job.pk) in out.getvalue()
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
+    rows[job.pk].refresh_from_db()
+    assert rows[job.pk].status == TaskResultStatus.FAILED and rows[job.pk].finished_at is not None
+    # A job with a live heartbeat, and its task, are left alone.
+    other.refresh_from_db()
+    rows[other.pk].refresh_from_db()
+    assert other.status == Job.Status.RUNNING and rows[other.pk].status == TaskResultStatus.RUNNING
 
 
 WORKER = """
