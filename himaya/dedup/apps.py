@@ -11,11 +11,11 @@ class DedupConfig(AppConfig):
 
     def ready(self) -> None:
         from himaya.accounts.navigation import NavItem, register
-        from himaya.dedup import queries, services, tasks
+        from himaya.dedup import queries, tasks
         from himaya.jobs import handlers
         from himaya.registry.models import Person
 
-        handlers.register(services.RUN_JOB, tasks.run_job)
+        handlers.register(tasks.RUN_JOB, tasks.run_job)
         register(NavItem("dedup:review-queue", _("Duplicates"), queries.REVIEWERS, icon="people",
                          description=_("Review possible duplicates, merge and un-merge"), order=35))
         post_save.connect(tasks.person_saved, sender=Person, dispatch_uid="dedup.person_saved")

@@ -8,13 +8,12 @@ people are both in its own caseload, and nothing else.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
 from himaya.accounts.roles import Role
 from himaya.accounts.scopes import fetch_or_404, scope_for
-from himaya.dedup.model import Thresholds
 from himaya.dedup.models import (
     CandidatePair,
     DedupRun,
@@ -24,6 +23,9 @@ from himaya.dedup.models import (
     RegistrationAlert,
 )
 from himaya.registry.models import Person
+
+if TYPE_CHECKING:
+    from himaya.dedup.model import Thresholds
 
 WHOLE_REGISTRY = frozenset({Role.MISSION_ADMIN, Role.PROTECTION_OFFICER})
 REVIEWERS = WHOLE_REGISTRY | {Role.PARTNER_COORDINATOR}
@@ -142,6 +144,8 @@ def cannot_link(person_ids: set[int] | None = None) -> list[tuple[str, str]]:
 
 
 def thresholds_for(programme: Any) -> Thresholds:
+    from himaya.dedup.model import Thresholds  # the engine loads DuckDB: only when needed
+
     if programme is not None:
         row = ProgrammeThresholds.objects.filter(programme=programme).first()
         if row is not None:

@@ -26,10 +26,10 @@ from himaya.dedup.models import (
     RegistrationAlert,
 )
 from himaya.dedup.records import iter_records, person_record
+from himaya.dedup.tasks import RUN_JOB
 from himaya.organisations.models import Organisation, Programme
 from himaya.registry.models import Person
 
-RUN_JOB = "dedup.run"
 Progress = Callable[[int, int, str], None]
 # Phases of a run, in order, for the progress bar.
 PHASES = ("load", "features", "train", "predict", "cluster", "store")

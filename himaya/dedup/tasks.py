@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from himaya.dedup import services
 from himaya.dedup.models import DedupRun
 from himaya.jobs.handlers import Progress
 from himaya.jobs.models import Job
 
+RUN_JOB = "dedup.run"
+# `services` is imported inside the functions: it loads the engine (DuckDB, Arrow),
+# which every process need not pay for at start-up (this module is imported by ready()).
+
 
 def run_job(job: Job, progress: Progress) -> dict[str, Any]:
+    from himaya.dedup import services
+
     run = DedupRun.objects.get(pk=job.parameters["run"])
     try:
         run = services.dedup_run(run=run, progress=progress)
@@ -25,6 +30,8 @@ def run_job(job: Job, progress: Progress) -> dict[str, Any]:
 def person_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
     # Only new registrations matter; one indexed query when no alert is open.
     if created and not raw and instance.name_index:
+        from himaya.dedup import services
+
         try:
             services.registration_alert_link(person=instance)
         except Exception:  # a failed link must never stop a registration
