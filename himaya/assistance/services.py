@@ -50,7 +50,14 @@ from himaya.registry.models import (
     Purpose,
     Relationship,
 )
-from himaya.registry.services import ConsentRequired, age_on, data_digest, require_consent
+from himaya.registry.services import (
+    ConsentRequired,
+    age_on,
+    data_digest,
+    merged_message,
+    refuse_merged,
+    require_consent,
+)
 
 
 @dataclass
@@ -70,12 +77,15 @@ class DeliveryData:
     warehouse: Warehouse | None = None
     client_uuid: uuid.UUID | None = None
     override_reason: str = ""
+    # The code the client sent when it named a record since merged into `person` (decision 0204):
+    # a replay of the same item is recognised whether it was first sent before or after the merge.
+    sent_person_code: str = ""
 
     def canonical(self) -> dict[str, Any]:
         """What a replay must repeat exactly: codes and plain values, never names."""
         return {
             "programme": self.programme.code, "type": self.assistance_type.code,
-            "person": self.person.code if self.person else "",
+            "person": self.sent_person_code or (self.person.code if self.person else ""),
             "household": self.household.code if self.household else "",
             "quantity": f"{Decimal(self.quantity).normalize():f}",
             "value": f"{Decimal(self.value).normalize():f}" if self.value is not None else "",
@@ -270,6 +280,10 @@ def _record(actor: Any, organisation: Organisation, items: Sequence[DeliveryData
         data, key = items[index], uuids[index]
         errors: list[str] = []
         broken: list[str] = []
+        if data.person is not None and data.person.merged_into_id is not None:
+            # Callers resolve an absorbed code to its survivor (sync does, decision 0204);
+            # one that did not gets told which code to use.
+            errors.append(merged_message(data.person))
         recipient = (people[data.person.pk] if data.person else households[data.household.pk])
         consent_key = data.person.pk if data.person else -data.household.pk
         if consent_key not in consented:
@@ -410,6 +424,7 @@ def distribution_targets_set(*, actor: Any, distribution: Distribution, people: 
     foreign = [p for p in people if p.organisation_id != distribution.organisation_id]
     if foreign:
         raise ValidationError(_("Some people are not in this association's caseload."))
+    refuse_merged(*people)
     distribution.targets.all().delete()
     DistributionTarget.objects.bulk_create([DistributionTarget(distribution=distribution, person=p)
                                             for p in people])
@@ -462,6 +477,7 @@ def _check_in(actor: Any, distribution: Distribution, person: Person, override_r
               client_uuid: uuid.UUID | None) -> list[Outcome]:
     if distribution.status not in lifecycle.CHECK_IN_OPEN:
         raise ValidationError(_("Check-in is open only while the distribution is in progress."))
+    refuse_merged(person)  # the merge moved the place on the list to the survivor
     target = distribution.targets.filter(person=person).first()
     if target is None:
         raise ValidationError(_("This person is not on the distribution's list."))
@@ -533,6 +549,7 @@ def referral_create(*, actor: Any, organisation: Organisation, programme: Progra
         raise ValidationError(_("Choose a health facility."))
     if person.organisation_id != organisation.pk and scope_for(actor).is_partner:
         raise ValidationError(_("This person is not in your caseload."))
+    refuse_merged(person)
     if cost_covered < 0:
         raise ValidationError(_("The cost cannot be negative."))
     basis = _sharing_basis(person, override_reason)

@@ -21,6 +21,7 @@ from himaya.accounts.scopes import scope_for
 from himaya.assistance.models import AssistanceType, Delivery
 from himaya.assistance.queries import distributions_visible_to, warehouses_visible_to
 from himaya.assistance.services import DeliveryData, Outcome, deliveries_record
+from himaya.audit.services import audit_record
 from himaya.organisations.models import Organisation
 from himaya.organisations.queries import programmes_visible_to
 from himaya.reference.models import Commune
@@ -50,8 +51,14 @@ def _decimal(raw: Any, name: str, errors: list[str]) -> Decimal | None:
     return value
 
 
+def _an_id(raw: Any) -> int | None:
+    # A database id: an integer, not a boolean, within BIGINT (a larger one overflows the driver).
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw < 2**63 else None
+
+
 def _by_id(known: dict[int, Any], raw: Any) -> Any:
-    return known.get(raw) if isinstance(raw, int) and not isinstance(raw, bool) else None
+    key = _an_id(raw)
+    return known.get(key) if key is not None else None
 
 
 def resolve(user: Any, raw_items: list[Any]) -> list[tuple[DeliveryData | None, list[str], str]]:
@@ -66,15 +73,25 @@ def resolve(user: Any, raw_items: list[Any]) -> list[tuple[DeliveryData | None, 
     # Names and phones are not needed to record a delivery: left encrypted, never decrypted here.
     people = {p.code: p for p in people_visible_to(user).filter(code__in=person_codes)
               .defer("given_name", "family_name", "other_names", "phone")}
+    # A card printed before a merge still carries the absorbed code: the delivery goes to the
+    # survivor when the sender may see it (decision 0204), and is audited as redirected.
+    # A survivor outside the sender's scope is not revealed: the item is refused instead.
+    visible = people_visible_to(user)
+    redirected: dict[str, Any] = {}
+    for code, person in list(people.items()):
+        if person.merged_into_id is not None:
+            survivor = person.current_survivor()
+            if visible.filter(pk=survivor.pk).exists():
+                redirected[code] = survivor
     households = {h.code: h for h in households_visible_to(user).filter(code__in=household_codes)
                   .select_related("organisation")}
     types = {t.code: t for t in AssistanceType.objects.filter(active=True)}
     communes = {c.code: c for c in Commune.objects.filter(code__in={str(d.get("commune")) for d in dicts
                                                                     if d.get("commune")})}
     programmes = {p.code: p for p in programmes_visible_to(user)}
-    distribution_ids = {d.get("distribution") for d in dicts if isinstance(d.get("distribution"), int)}
+    distribution_ids = {_an_id(d.get("distribution")) for d in dicts} - {None}
     distributions = {x.pk: x for x in distributions_visible_to(user).filter(pk__in=distribution_ids)}
-    warehouse_ids = {d.get("warehouse") for d in dicts if isinstance(d.get("warehouse"), int)}
+    warehouse_ids = {_an_id(d.get("warehouse")) for d in dicts} - {None}
     warehouses = {w.pk: w for w in warehouses_visible_to(user).filter(pk__in=warehouse_ids)}
     default_programme = next(iter(programmes.values())) if len(programmes) == 1 else None
     today = timezone.localdate()
@@ -98,10 +115,12 @@ def resolve(user: Any, raw_items: list[Any]) -> list[tuple[DeliveryData | None, 
         if kind is None:
             errors.append(_("Unknown assistance type."))
         person = household = None
+        sent_code = ""
         if item.get("person") and item.get("household"):
             errors.append(_("Give a person or a household, not both."))
         elif item.get("person"):
-            person = people.get(codes.normalise(str(item["person"])))
+            sent_code = codes.normalise(str(item["person"]))
+            person = redirected.get(sent_code) or people.get(sent_code)
             if person is None:
                 errors.append(_("Unknown person code."))
         elif item.get("household"):
@@ -143,6 +162,7 @@ def resolve(user: Any, raw_items: list[Any]) -> list[tuple[DeliveryData | None, 
             household=household, quantity=quantity or Decimal(1), value=value, commune=commune, site=site,
             distribution=distribution, warehouse=warehouse, client_uuid=key,
             override_reason=str(item.get("override_reason") or "")[:1000],
+            sent_person_code=sent_code if person is not None and sent_code in redirected else "",
         ), [], key_text))
     return resolved
 
@@ -157,6 +177,11 @@ def sync_batch(*, actor: Any, raw_items: list[Any], source: str = Delivery.Sourc
                                  source=source)
     outcomes: list[Outcome] = []
     by_index = {index: outcome for (index, _d), outcome in zip(valid, recorded, strict=True)}
+    for (_index, data), outcome in zip(valid, recorded, strict=True):
+        if data.sent_person_code and outcome.status == "created" and outcome.delivery is not None:
+            audit_record(actor=actor, kind="change", action="delivery.redirected_from_merged",
+                         target=outcome.delivery, organisation_id=organisation.pk,
+                         reason=f"sent for {data.sent_person_code}, recorded for {data.person.code}")
     for index, (data, errors, key) in enumerate(resolved):
         if data is None:
             outcomes.append(Outcome(index, key, "invalid", 400, errors=errors))

@@ -208,7 +208,8 @@ def distribution_targets(request: HttpRequest, pk: int) -> HttpResponse:
     if not _may_manage(request.user, distribution) or not form.is_valid():
         return HttpResponseBadRequest(_("Check the filters."))
     data = form.cleaned_data
-    people = registry.people_visible_to(request.user).filter(organisation_id=distribution.organisation_id)
+    # Absorbed records are left out: the survivor is on the list in their place.
+    people = registry.people_listed_to(request.user).filter(organisation_id=distribution.organisation_id)
     if data["region"]:
         people = people.filter(region=data["region"])
     if data["vulnerability"]:

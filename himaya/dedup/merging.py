@@ -42,6 +42,11 @@ POLICY: dict[str, str] = {
     # Erasure and anonymisation concern the record they were asked for.
     "protection.erasurerequest.person": KEEP,
     "protection.anonymisation.person": KEEP,
+    # The registry's merge marker (Person.merged_into) is set and cleared by the registry's
+    # services from person_merge / person_unmerge. Records absorbed earlier into the one now
+    # absorbed keep pointing at it: each marker matches one Merge row, and the registry
+    # follows the chain to the current survivor.
+    "registry.person.merged_into": KEEP,
     # Deduplication's own bookkeeping names both records on purpose.
     "dedup.candidatepair.person_low": KEEP,
     "dedup.candidatepair.person_high": KEEP,

@@ -29,6 +29,7 @@ from himaya.dedup.records import iter_records, person_record
 from himaya.dedup.tasks import RUN_JOB
 from himaya.organisations.models import Organisation, Programme
 from himaya.registry.models import Person
+from himaya.registry.services import person_clear_merged, person_mark_merged
 
 Progress = Callable[[int, int, str], None]
 # Phases of a run, in order, for the progress bar.
@@ -207,6 +208,9 @@ def person_merge(
     if Merge.objects.filter(absorbed_id__in=locked, undone_at__isnull=True).exists():
         raise ValidationError(_("One of these records has already been merged into another."))
     snapshot = merge_rows(survivor, absorbed)
+    # The registry's own marker: its lists, search and counts leave the record out.
+    person_mark_merged(person=locked[absorbed.pk], survivor=locked[survivor.pk], actor=actor)
+    absorbed.merged_into = survivor
     merge = Merge.objects.create(survivor=survivor, absorbed=absorbed, pair=pair, merged_by=actor,
                                  moved=snapshot.counts, snapshot=snapshot.dumps())
     for person in (survivor, absorbed):
@@ -225,6 +229,7 @@ def person_unmerge(*, merge: Merge, actor: Any) -> Merge:
     if merge.undone_at is not None:
         raise ValidationError(_("This merge has already been undone."))
     restored = unmerge_rows(merge.snapshot)
+    person_clear_merged(person=merge.absorbed, actor=actor)
     merge.undone_at, merge.undone_by = timezone.now(), actor
     merge.save(update_fields=["undone_at", "undone_by"])
     if merge.pair_id:

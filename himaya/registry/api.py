@@ -181,7 +181,7 @@ class PersonListApi(generics.GenericAPIView):
         if query:
             people = queries.people_search(request.user, query)
         else:
-            people = self.paginate_queryset(queries.people_visible_to(request.user)) or []
+            people = self.paginate_queryset(queries.people_listed_to(request.user)) or []
         rows = [_person_output(request, p) for p in people]
         if rows and queries.sees_identity(request.user):
             audit_record(actor=request.user, kind="view", action="person.search",

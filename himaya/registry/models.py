@@ -119,6 +119,13 @@ class Person(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Set when deduplication absorbed this record into another (and cleared by an un-merge),
+    # only through services.person_mark_merged / person_clear_merged: lists, search and
+    # counts leave the record out, its page and printed code still lead to the survivor.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed",
+        editable=False, verbose_name=_("merged into"),
+    )
 
     class Meta:
         ordering = ["-registered_at", "-pk"]
@@ -143,6 +150,22 @@ class Person(models.Model):
     @property
     def code_display(self) -> str:
         return codes.display(self.code)
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
+    def current_survivor(self) -> Person:
+        """The record that now stands for this one: itself, or the end of its merge chain
+        (a survivor can itself be absorbed later)."""
+        current, seen = self, {self.pk}
+        while current.merged_into_id is not None:
+            following = Person.objects.get(pk=current.merged_into_id)
+            if following.pk in seen:  # never loop on bad data
+                break
+            seen.add(following.pk)
+            current = following
+        return current
 
     @property
     def full_name(self) -> str:

@@ -46,6 +46,13 @@ def people_visible_to(user: Any) -> QuerySet[Person]:
     return qs.none()
 
 
+def people_listed_to(user: Any) -> QuerySet[Person]:
+    """The people a list, a search, a count or an export shows: records absorbed by a merge
+    are left out (the survivor stands for them), so no one is counted twice. A single
+    record is still opened through `people_visible_to` (its page points to the survivor)."""
+    return people_visible_to(user).filter(merged_into__isnull=True)
+
+
 def sees_identity(user: Any) -> bool:
     """Whether names, phones and documents may be shown to this user (M&E: never)."""
     return scope_for(user).role in IDENTITY_READERS
@@ -122,7 +129,7 @@ def _search_parts(visible: QuerySet[Person], query: str) -> tuple[Q | None, Q | 
 
 def people_matching(user: Any, query: str) -> QuerySet[Person]:
     """People in the user's scope matching a name (tolerant), a code or a phone number."""
-    visible = people_visible_to(user)
+    visible = people_listed_to(user)
     found = [q for q in _search_parts(visible, query) if q is not None]
     if not found:
         return visible.none()
@@ -139,7 +146,7 @@ def people_search(user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Pers
     starts with" and "name matches" makes PostgreSQL scan the whole registry, where
     each alone is an index look-up (bench/registry_search.py, 1,000,000 people).
     """
-    visible = people_visible_to(user)
+    visible = people_listed_to(user)
     # Three steps, each cheap at a million people: the newest matching ids (from indexes
     # alone: search keys by digest, people by organisation and id), then those people with
     # only what ranking reads (three names to decrypt, not six fields), then the people

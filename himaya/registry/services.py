@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -303,6 +304,8 @@ def _check_members(organisation: Organisation, members: Sequence[MemberData],
             errors.append(_("Person %(code)s is not in this caseload.") % {"code": member.person.code_display})
         if member.person.pk in seen:
             errors.append(_("Person %(code)s is listed twice.") % {"code": member.person.code_display})
+        if member.person.merged_into_id is not None:
+            errors.append(merged_message(member.person))
         seen.add(member.person.pk)
         current = HouseholdMember.objects.filter(person=member.person).select_related("household").first()
         if current is not None:
@@ -376,3 +379,65 @@ def age_on(person: Person, day: dt.date) -> int | None:
     if born is not None:
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
     return day.year - person.birth_year - (person.birth_month is not None and day.month < person.birth_month)
+
+
+# --- Merged records (deduplication) -------------------------------------------------------
+# Deduplication (which depends on the registry, never the reverse) calls these inside its own
+# merge and un-merge transactions; the registry then knows, without importing dedup, which
+# records were absorbed (docs/decisions/0204-merged-people-in-the-registry.md).
+
+def _announce_change(person: Person) -> None:
+    """Tell whoever listens to saved people (results aggregates, caches) that this one changed.
+
+    The update above sends no signal, and a merge moves deliveries without changing their
+    count or highest id: without this, figures cached before the merge would go on counting
+    the absorbed record's people reached as a second person.
+    """
+    post_save.send(sender=Person, instance=person, created=False, raw=False,
+                   using=Person.objects.db, update_fields=frozenset({"merged_into"}))
+
+
+@transaction.atomic
+def person_mark_merged(*, person: Person, survivor: Person, actor: Any) -> None:
+    """Record that `person` was absorbed into `survivor`.
+
+    A queryset update, not save(): the record's own values (updated_at, version, history)
+    stay exactly as they were, so an un-merge gives the same row back.
+    """
+    if person.pk == survivor.pk:
+        raise ValidationError(_("A record cannot be merged into itself."))
+    Person.objects.filter(pk=person.pk).update(merged_into=survivor)
+    person.merged_into = survivor
+    _announce_change(person)
+    audit_record(actor=actor, kind="change", action="person.mark_merged", target=person,
+                 organisation_id=person.organisation_id, fields=["merged_into"],
+                 reason=f"merged into {survivor.code}")
+
+
+@transaction.atomic
+def person_clear_merged(*, person: Person, actor: Any) -> None:
+    """An un-merge: the record is a person of its own again."""
+    Person.objects.filter(pk=person.pk).update(merged_into=None)
+    person.merged_into = None
+    _announce_change(person)
+    audit_record(actor=actor, kind="change", action="person.clear_merged", target=person,
+                 organisation_id=person.organisation_id, fields=["merged_into"])
+
+
+def merged_message(person: Person) -> str:
+    """Which code to use instead. Another association's record is not named (P2): the
+    writer is sent to the mission, as the person page does."""
+    survivor = person.current_survivor()
+    if survivor.organisation_id != person.organisation_id:
+        return _("Person %(code)s was merged into a record held by another organisation: "
+                 "contact the mission.") % {"code": person.code_display}
+    return _("Person %(code)s was merged into %(survivor)s: use %(survivor)s.") % {
+        "code": person.code_display, "survivor": survivor.code_display}
+
+
+def refuse_merged(*people: Person | None) -> None:
+    """Writes that name a person (a delivery, a voucher, a household, a distribution list) refuse
+    an absorbed record: what is new belongs to the survivor, whose code the message gives."""
+    errors = [merged_message(p) for p in people if p is not None and p.merged_into_id is not None]
+    if errors:
+        raise ValidationError(errors)

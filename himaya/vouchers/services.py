@@ -27,6 +27,7 @@ from himaya.accounts.scopes import scope_for
 from himaya.audit.services import audit_record
 from himaya.organisations.models import Organisation
 from himaya.registry.models import Consent, Household, Person, Purpose
+from himaya.registry.services import refuse_merged
 from himaya.vouchers import codes
 from himaya.vouchers.lifecycle import (
     SPENDABLE,
@@ -128,6 +129,8 @@ def _check_beneficiaries(partner: Organisation, beneficiaries: Sequence[Person |
         if beneficiary.organisation_id != partner.pk:
             raise ValidationError(_("%(code)s is not in your caseload.") % {"code": beneficiary})
     people = [b for b in beneficiaries if isinstance(b, Person)]
+    # A record absorbed by a merge takes nothing new: the message names the survivor.
+    refuse_merged(*people)
     if people:
         consenting = set(
             Consent.objects.filter(
