@@ -159,7 +159,8 @@ class ActionStatusApi(generics.ListAPIView):
         if status:
             qs = qs.filter(status=status)
         roadmap = self.request.query_params.get("roadmap")
-        if roadmap and roadmap.isdigit():
+        # Within BIGINT: a larger number is no roadmap, not a database overflow (found by fuzzing).
+        if roadmap and roadmap.isascii() and roadmap.isdigit() and int(roadmap) < 2**63:
             qs = qs.filter(objective__roadmap_id=int(roadmap))
         return qs
 
