@@ -83,9 +83,12 @@ def child(requests: int, profile: bool) -> None:
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     statements: list[str] = []
+    autocommitted: list[str] = []
 
     def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202
         statements.append(sql)
+        if not context["connection"].in_atomic_block:
+            autocommitted.append(sql)  # its own transaction, with no BEGIN or COMMIT sent
         return execute(sql, params, many, context)
 
     def send(i: int) -> int:
@@ -105,8 +108,19 @@ def child(requests: int, profile: bool) -> None:
         assert send(0) == 201
     one = list(statements)
 
+    def commits() -> int:
+        # The server's own count of committed transactions in this database (each one a
+        # BEGIN and a COMMIT round trip besides the statements counted above).
+        time.sleep(2.0)  # a backend reports its statistics at most once a second, when idle
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not waits
+    commits_before = commits()
     statements.clear()
+    autocommitted.clear()
     cpu0, pg0, wall0 = time.process_time(), backend_cpu(backend), time.perf_counter()
     with connection.execute_wrapper(count):
         if profiler:
@@ -116,11 +130,16 @@ def child(requests: int, profile: bool) -> None:
         if profiler:
             profiler.disable()
     cpu, pg, wall = (time.process_time() - cpu0, backend_cpu(backend) - pg0, time.perf_counter() - wall0)
+    transactions = commits() - commits_before - 2  # less the two reads of the count itself
 
     print(f"load average {os.getloadavg()[0]:.1f}; {requests} redemptions, one client, test client")
     print(f"| Python CPU per redemption (middleware, auth, DRF, service) | {cpu / requests * 1000:.2f} ms |")
     print(f"| PostgreSQL backend CPU per redemption | {pg / requests * 1000:.2f} ms |")
-    print(f"| SQL statements (round trips) per redemption | {len(statements) / requests:.2f} |")
+    print(f"| SQL statements per redemption | {len(statements) / requests:.2f} |")
+    explicit = transactions - len(autocommitted)
+    print(f"| transactions per redemption: explicit (BEGIN … COMMIT) + single statements | "
+          f"{explicit / requests:.2f} + {len(autocommitted) / requests:.2f} |")
+    print(f"| round trips to PostgreSQL per redemption | {(len(statements) + 2 * explicit) / requests:.2f} |")
     print(f"| wall time per redemption, one client | {wall / requests * 1000:.2f} ms |")
     print("\nStatements of one redemption:")
     for sql in one:
