@@ -35,7 +35,8 @@ def test_the_obvious_duplicate_is_found_in_the_users_scope(world):
     assert result.elsewhere is False
     fields = {f.field: f.agreement for f in result.matches[0].score.fields}
     assert fields["name"] == "agree" and fields["phone"] == "agree"
-    assert result.elapsed_ms < 300
+    # Speed is measured by bench/dedup/registration_check.py on 100,000 people, not here:
+    # a shared CI machine makes a timing assertion flaky.
 
 
 def test_swapped_names_and_arabic_script_are_found_too(world):
