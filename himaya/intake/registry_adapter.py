@@ -175,6 +175,9 @@ def _write_related_rows(people: Sequence[Person], datas: Sequence[PersonData], a
     through_vulnerabilities = Person.vulnerabilities.through
     _insert_many(through_languages, ["person", "language"], languages)
     _insert_many(through_vulnerabilities, ["person", "vulnerabilitycriterion"], vulnerabilities)
+    # In digest order: the (digest, person) index then takes them page after page instead of
+    # at random, which at 100,000 people was most of the writing time.
+    search_keys.sort(key=lambda row: row[1])
     _insert_many(SearchKey, ["person", "digest"], search_keys)
     _insert_many(Consent, ["person", "purpose", "legal_basis", "status", "language", "collected_by",
                            "collected_on"], consents)

@@ -88,6 +88,7 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_bad(world, tmp_path):
 def test_an_import_killed_mid_apply_leaves_the_database_as_before_and_a_rerun_completes(
         world, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "big.csv", 2500)  # three batches of at most 1000
+    monkeypatch.setattr(pipeline, "WRITE_BATCH", 1000)
     real = registry_adapter.people_register_batch
     calls = {"n": 0}
 

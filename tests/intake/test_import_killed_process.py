@@ -60,7 +60,7 @@ def write_csv(path: Path, count: int) -> Path:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a database a second process can reach")
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_import_process_leaves_nothing_and_a_rerun_completes(world, tmp_path):
-    path = write_csv(tmp_path / "big.csv", 2500)  # three batches of at most 1000
+    path = write_csv(tmp_path / "big.csv", 2500)  # one write batch, after every row is checked
     db = connection.settings_dict
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "himaya.settings",
            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
