@@ -158,3 +158,16 @@ def test_cached_results_notice_a_merge_and_an_unmerge(world):
     assert merged != before
     person_unmerge(merge=merge, actor=world.users["protection"])
     assert fingerprint() != merged
+
+
+def test_merges_made_before_the_marker_existed_are_marked_by_the_migration(world, merged):
+    import importlib
+
+    from django.apps import apps
+
+    keep, absorb, _merge = merged
+    Person.objects.filter(pk=absorb.pk).update(merged_into=None)  # as before registry 0006
+    backfill = importlib.import_module("himaya.dedup.migrations.0002_registry_merged_into_backfill")
+    backfill.forwards(apps, None)
+    assert Person.objects.get(pk=absorb.pk).merged_into_id == keep.pk
+    assert Person.objects.get(pk=keep.pk).merged_into_id is None
