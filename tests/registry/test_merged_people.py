@@ -148,14 +148,21 @@ def test_cached_results_notice_a_merge_and_an_unmerge(world):
     # Deliveries move without changing their count or highest id: the registry's change
     # notice is what makes cached "people reached" figures be computed again.
     from himaya.monitoring.aggregates import fingerprint
+    from himaya.monitoring.measures import Window, people_reached_queryset
 
     keep, absorb = twice_registered(world.partner_a)
     deliver(world.partner_a, person=keep)
     deliver(world.partner_a, person=absorb)
+
+    def reached() -> set[int]:
+        return set(people_reached_queryset(Window(), {}).values_list("pk", flat=True))
+
+    assert {keep.pk, absorb.pk} <= reached()
     before = fingerprint()
     merge = person_merge(survivor=keep, absorbed=absorb, actor=world.users["protection"])
     merged = fingerprint()
     assert merged != before
+    assert keep.pk in reached() and absorb.pk not in reached()  # one person reached, not two
     person_unmerge(merge=merge, actor=world.users["protection"])
     assert fingerprint() != merged
 
