@@ -13,9 +13,11 @@ class DedupConfig(AppConfig):
         from himaya.accounts.navigation import NavItem, register
         from himaya.dedup import queries, tasks
         from himaya.jobs import handlers
+        from himaya.jobs.services import job_reaped
         from himaya.registry.models import Person
 
         handlers.register(tasks.RUN_JOB, tasks.run_job)
         register(NavItem("dedup:review-queue", _("Duplicates"), queries.REVIEWERS, icon="people",
                          description=_("Review possible duplicates, merge and un-merge"), order=35))
+        job_reaped.connect(tasks.job_reaped, dispatch_uid="dedup.job_reaped")
         post_save.connect(tasks.person_saved, sender=Person, dispatch_uid="dedup.person_saved")

@@ -27,6 +27,17 @@ def run_job(job: Job, progress: Progress) -> dict[str, Any]:
             "pairs_auto": run.pairs_auto, "pairs_known": run.pairs_known}
 
 
+def job_reaped(sender: Any, job: Job, **kwargs: Any) -> None:
+    """A worker killed mid-run: the run is failed too (its pairs were never committed)."""
+    if job.kind != RUN_JOB:
+        return
+    from himaya.dedup import services
+
+    for run in DedupRun.objects.filter(job=job, status__in=[DedupRun.Status.QUEUED,
+                                                           DedupRun.Status.RUNNING]):
+        services.dedup_run_fail(run=run, error=job.error or "worker stopped")
+
+
 def person_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
     # Only new registrations matter; one indexed query when no alert is open.
     if created and not raw and instance.name_index:

@@ -75,3 +75,23 @@ def test_decisions_are_kept_and_audited(world):
     assert set(audited.values_list("action", flat=True)) == {"dedup.pair.unsure", "dedup.pair.same"}
     merge = pair.merges.get()
     assert merge.survivor == other and merge.absorbed == keep
+
+
+def test_a_run_whose_worker_died_is_failed_with_its_job(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from himaya.dedup.services import dedup_run_start
+    from himaya.jobs.services import job_reap_stale
+
+    # Queued but never run (no on-commit callbacks here): then the worker "dies" mid-run.
+    run = dedup_run_start(actor=world.users["protection"])
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    Job.objects.filter(pk=run.job_id).update(status=Job.Status.RUNNING, started_at=long_ago,
+                                             heartbeat_at=long_ago)
+    DedupRun.objects.filter(pk=run.pk).update(status=DedupRun.Status.RUNNING)
+    assert run.job_id in job_reap_stale()
+    run.refresh_from_db()
+    assert run.status == DedupRun.Status.FAILED
+    assert not CandidatePair.objects.exists()
