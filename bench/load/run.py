@@ -2,7 +2,7 @@
 
 Against PostgreSQL, served by gunicorn (the production server), for a given duration:
 
-- 50 field agents (five associations × 10) look a person up (`GET /api/v1/people/?q=`,
+- 50 field agents (five associations × 10) look a person up (`POST /api/v1/people/search/`,
   the check-in) and record what they hand out through the offline sync
   (`POST /api/v1/assistance/deliveries/sync/`, one to five deliveries per batch, each
   with its client UUID, hygiene kits drawn from their association's warehouse);
@@ -47,7 +47,6 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -223,7 +222,7 @@ class Session:
 
 def agent(session: Session, people: list[list[str]], sent: dict[str, list[str]], rng: random.Random) -> None:
     code, name = rng.choice(people)
-    session.send("agent: search a person", "GET", f"/api/v1/people/?q={quote(name)}")
+    session.send("agent: search a person", "POST", "/api/v1/people/search/", {"q": name})
     batch = [{"uuid": str(uuid.uuid4()), "type": "hygiene-kit", "person": code,
               "delivered_on": time.strftime("%Y-%m-%d"), "site": "Centre"}]
     # Now and then a phone that was offline syncs several at once.
@@ -252,7 +251,7 @@ def officer(session: Session, data: dict, rng: random.Random) -> None:
     choice = rng.random()
     if choice < 0.5:
         name = rng.choice(rng.choice(data["partners"])["people"])[1]
-        session.send("officer: search people", "GET", f"/api/v1/people/?q={quote(name)}")
+        session.send("officer: search people", "POST", "/api/v1/people/search/", {"q": name})
     elif choice < 0.8:
         session.send("officer: programme results", "GET", f"/api/v1/monitoring/programmes/{data['programme']}/results/")
     else:

@@ -237,9 +237,19 @@ def distribution_targets(request: HttpRequest, pk: int) -> HttpResponse:
 
 @allow(queries.CHECK_IN_AGENTS)
 def distribution_check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    """The phone page: find by code, name or phone; confirm; record; next."""
+    """The phone page: find by code, name or phone; confirm; record; next.
+
+    The search posts its query (form body, htmx hx-post): a name or phone in a query string
+    would be written to every access log on the way (P11, decision 0904). GET shows the page
+    and answers ?q= only for a code, for old links and bookmarks.
+    """
     distribution = queries.distribution_for_user(request.user, pk)
-    query = request.GET.get("q", "").strip()
+    if request.method == "POST":
+        query = request.POST.get("q", "").strip()[:100]
+    else:
+        query = request.GET.get("q", "").strip()[:100]
+        if query and not codes.is_valid(query):
+            query = ""
     results: list[Any] = []
     if query and distribution.status in lifecycle.CHECK_IN_OPEN:
         on_list = distribution.targets.values("person_id")

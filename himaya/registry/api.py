@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from himaya.audit.services import audit_record
-from himaya.registry import queries, services
+from himaya.registry import codes, queries, services
 from himaya.registry.idempotency import HEADER, idempotent
 from himaya.registry.models import Household, Person, Relationship
 from himaya.registry.queries import PERSON_READERS, REGISTRARS
@@ -91,6 +91,10 @@ class PersonOutput(serializers.ModelSerializer):
     vulnerabilities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     consents = serializers.SerializerMethodField()
     household = serializers.SerializerMethodField()
+    # A record absorbed by a merge (decision 0204): the code to use instead, when the survivor
+    # is in the same association; another association's record is never named (P2).
+    merged = serializers.BooleanField(source="is_merged", read_only=True)
+    merged_into = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
@@ -98,8 +102,14 @@ class PersonOutput(serializers.ModelSerializer):
             "id", "code", "given_name", "family_name", "other_names", "sex", "birth_precision",
             "birth_year", "birth_month", "birth_date", "nationality", "languages", "region",
             "province", "commune", "phone_masked", "documents", "vulnerabilities", "consents",
-            "household",
+            "household", "merged", "merged_into",
         ]
+
+    def get_merged_into(self, person: Person) -> str | None:
+        if person.merged_into_id is None:
+            return None
+        survivor = person.current_survivor()
+        return survivor.code_display if survivor.organisation_id == person.organisation_id else None
 
     def get_phone_masked(self, person: Person) -> str:
         return queries.mask_phone(person.phone)
@@ -168,28 +178,57 @@ def _person_output(request: Request, person: Person) -> dict[str, Any]:
     return PseudonymisedPersonOutput(person).data
 
 
+class PersonSearchInput(serializers.Serializer):
+    q = serializers.CharField(max_length=100, help_text="name, code or phone")
+
+
+class PersonSearchOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = _person_view(many=True)
+
+
+def _search_response(request: Request, query: str) -> Response:
+    people = queries.people_search(request.user, query)
+    rows = [_person_output(request, p) for p in people]
+    if rows and queries.sees_identity(request.user):
+        audit_record(actor=request.user, kind="view", action="person.search",
+                     object_type="registry.person", fields=["given_name", "family_name"],
+                     reason=f"{len(rows)} shown (api)")
+    return Response({"count": len(rows), "results": rows})
+
+
+def _names_belong_in_a_body() -> str:
+    return _("Search by name or phone with POST /api/v1/people/search/ and {\"q\": ...}: "
+             "a query string is written to access logs. GET ?q= takes only a person's code.")
+
+
 class PersonListApi(generics.GenericAPIView):
-    """Search people in your scope (`?q=` name, code or phone) or register one."""
+    """List people in your scope, find one by code (`?q=` a full code), or register one.
+
+    Names and phone numbers are searched with `POST /api/v1/people/search/` (decision 0904).
+    """
 
     allowed_roles = PERSON_READERS
     serializer_class = PersonOutput
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, description="name, code or phone")],
-                   responses=_person_view(many=True))
+    @extend_schema(parameters=[OpenApiParameter(
+        "q", str, description="a person's full code (XXXX-XXXX-C); names and phones: POST people/search/")],
+        responses={200: _person_view(many=True), 400: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         query = request.query_params.get("q", "").strip()[:100]
         if query:
-            people = queries.people_search(request.user, query)
-        else:
-            people = self.paginate_queryset(queries.people_listed_to(request.user)) or []
+            # A name or phone here is already in the access logs: refuse it, so that the
+            # client is fixed rather than left writing names to logs (P11).
+            if not codes.is_valid(query):
+                return Response({"q": [_names_belong_in_a_body()]}, status=status.HTTP_400_BAD_REQUEST)
+            return _search_response(request, query)
+        people = self.paginate_queryset(queries.people_listed_to(request.user)) or []
         rows = [_person_output(request, p) for p in people]
         if rows and queries.sees_identity(request.user):
             audit_record(actor=request.user, kind="view", action="person.search",
                          object_type="registry.person", fields=["given_name", "family_name"],
                          reason=f"{len(rows)} shown (api)")
-        if not query:
-            return self.get_paginated_response(rows)
-        return Response({"count": len(rows), "results": rows})
+        return self.get_paginated_response(rows)
 
     @extend_schema(request=PersonInput, responses={201: PersonOutput, 200: PersonOutput},
                    parameters=[IDEMPOTENCY_HEADER])
@@ -221,6 +260,23 @@ class PersonListApi(generics.GenericAPIView):
 
 def _conflict_message() -> str:
     return _("This client id was already used for other data; nothing was changed.")
+
+
+class PersonSearchApi(generics.GenericAPIView):
+    """Search people in your scope by name (tolerant), code or phone, the query in the body.
+
+    A POST, not `GET ?q=`: a name or phone in a URL is written to every access log on the
+    way (P11, decision 0904). Same scope, ranking and audit as the registry's search page.
+    """
+
+    allowed_roles = PERSON_READERS
+    serializer_class = PersonSearchInput
+
+    @extend_schema(request=PersonSearchInput, responses=PersonSearchOutput)
+    def post(self, request: Request) -> Response:
+        body = PersonSearchInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        return _search_response(request, body.validated_data["q"].strip())
 
 
 class PersonDetailApi(generics.GenericAPIView):

@@ -1,6 +1,6 @@
-"""P11: a known person goes through register, search, view, reveal, deliver and export; neither the
-URLs (what access logs keep) nor the logs, captured at DEBUG, hold their name, phone
-or document number."""
+"""P11: a known person goes through register, search (registry page, distribution check-in,
+API), view, reveal, deliver and export; neither the URLs (what access logs keep) nor the logs,
+captured at DEBUG, hold their name, phone or document number."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from django.urls import reverse
 
 from himaya.protection.log_filters import RedactQueryStrings
 from himaya.registry.models import Person
-from tests.assistance.factories import DAY, kind, programme_of
+from tests.assistance.factories import DAY, distribution_of, kind, programme_of
+from tests.registry.factories import make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +96,24 @@ def test_a_known_person_never_appears_in_urls_or_logs(world, captured):
         assert person.code_display in found.content.decode()
     assert person.code_display in go("post", search, {"q": FAMILY}).content.decode()
 
+    # The distribution check-in page (a phone, at the distribution) posts its search too.
+    distribution = distribution_of(world.partner_a, [person], status="in_progress")
+    check_in = reverse("assistance:distribution-check-in", args=[distribution.pk])
+    page = go("get", check_in).content.decode()
+    assert 'hx-post="' + check_in in page and 'hx-get="' + check_in not in page
+    for query in (GIVEN, PHONE):
+        found = go("post", check_in, {"q": query}, HTTP_HX_REQUEST="true").content.decode()
+        assert person.code_display in found and 'data-testid="confirm-deliver"' in found
+    assert person.code_display in go("post", check_in, {"q": FAMILY}).content.decode()
+
+    # The API's search takes the query in a JSON body; GET ?q= only a code.
+    api_search = reverse("api-person-search")
+    for query in (GIVEN, PHONE, person.code_display):
+        found = go("post", api_search, {"q": query}, content_type="application/json").json()
+        assert [row["code"] for row in found["results"]] == [person.code_display], query
+    by_code = go("get", reverse("api-person-list"), {"q": person.code_display}).json()
+    assert [row["code"] for row in by_code["results"]] == [person.code_display]
+
     go("get", reverse("registry:person-edit", args=[person.pk]))
     go("get", reverse("registry:person-history", args=[person.pk]))
     go("get", reverse("assistance:person-panel", args=[person.pk]), HTTP_HX_REQUEST="true")
@@ -118,6 +137,23 @@ def test_a_known_person_never_appears_in_urls_or_logs(world, captured):
     # ...and nothing of who the person is.
     assert _leaks(logs) == [], [line[:150] + " ... " + line[-150:] for line in logs.splitlines() if _leaks(line)][:5]
     assert [url for url in go.urls if _leaks(url)] == []
+
+
+def test_names_in_a_query_string_are_refused_not_searched(world):
+    """A client still sending a name or phone in GET ?q= is told to POST it (and finds no one),
+    so that it is fixed instead of writing names to access logs for ever."""
+    person = make_person(world.partner_a, given_name=GIVEN, family_name=FAMILY, phone=PHONE)
+    client = world.client_for("coord_a")
+    for query in (GIVEN, PHONE, f"{GIVEN} {FAMILY}"):
+        refused = client.get(reverse("api-person-list"), {"q": query})
+        assert refused.status_code == 400 and "POST /api/v1/people/search/" in refused.json()["q"][0]
+    assert client.get(reverse("api-person-list"), {"q": person.code_display}).json()["count"] == 1
+    # The check-in page ignores a name in its query string: the page, no search.
+    distribution = distribution_of(world.partner_a, [person], status="in_progress")
+    check_in = reverse("assistance:distribution-check-in", args=[distribution.pk])
+    agent = world.client_for("agent_a")
+    assert person.code_display not in agent.get(check_in, {"q": GIVEN}).content.decode()
+    assert person.code_display in agent.get(check_in, {"q": person.code_display}).content.decode()
 
 
 def test_the_configured_handlers_redact_query_strings():
