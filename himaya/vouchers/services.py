@@ -347,20 +347,6 @@ def _record_failure(vendor: Organisation, reason: str) -> None:
         LookupFailure.objects.create(vendor=vendor, at=timezone.now(), reason=reason)
 
 
-def _authentic_digest(code: str, vendor: Organisation) -> str:
-    """Check the signature (no database), then the rate limit; return the look-up digest."""
-    if vendor.kind != Organisation.Kind.VENDOR:
-        raise VoucherRefused("not_a_vendor", _("Only a vendor under contract can accept vouchers."))
-    _refuse_if_rate_limited(vendor)
-    if not codes.is_authentic(code):
-        _record_failure(vendor, "forged")
-        raise VoucherRefused(
-            "invalid_code",
-            _("This code is not valid. Check each character and type it again."),
-        )
-    return codes.lookup_digest(code)
-
-
 _UNREAD = object()
 
 
@@ -415,12 +401,23 @@ def show_first_name() -> bool:
 
 
 def voucher_check(*, code: str, vendor: Organisation) -> VoucherCheck:
-    """Look a code up for a vendor (value left, validity); failed look-ups count."""
-    digest = _authentic_digest(code, vendor)
-    voucher = Voucher.objects.filter(code_digest=digest).first()
+    """Look a code up for a vendor (value left, validity); failed look-ups count.
+
+    One query for a good code: the redemption's SELECT without the lock (`_lock_plan`)."""
+    if vendor.kind != Organisation.Kind.VENDOR:
+        raise VoucherRefused("not_a_vendor", _("Only a vendor under contract can accept vouchers."))
+    if not codes.is_authentic(code):
+        _refuse_if_rate_limited(vendor)
+        _record_failure(vendor, "forged")
+        raise VoucherRefused("invalid_code", _("This code is not valid. Check each character and type it again."))
+    # No key is empty (`_valid_key`), so the idempotency join finds nothing here.
+    voucher = _locked_for_redemption(codes.lookup_digest(code), vendor, "", lock=False)
     if voucher is None:
+        _refuse_if_rate_limited(vendor)
         _record_failure(vendor, "unknown")
         raise VoucherRefused("unknown_code", _("No voucher has this code."))
+    if voucher.recent_failures >= failures_per_minute():
+        raise _rate_limited()
     first_name = ""
     if show_first_name() and voucher.person_id:
         first_name = voucher.person.given_name
@@ -444,11 +441,11 @@ def _valid_key(key: str) -> str:
 
 
 # What the checks read of the voucher; the other fields load on access, as deferred fields.
-_LOCK_FIELDS = ("id", "status", "balance", "value", "category", "valid_from", "valid_until")
+_LOCK_FIELDS = ("id", "code_hint", "status", "balance", "value", "category", "valid_from", "valid_until")
 
 
 @functools.cache
-def _lock_plan(using: str) -> tuple[str, tuple[str, ...], tuple[tuple[Any, list[Any]], ...]]:
+def _lock_plan(using: str, lock: bool = True) -> tuple[str, tuple[str, ...], tuple[tuple[Any, list[Any]], ...]]:
     """The one statement that opens a redemption, and how to read its voucher columns.
 
     The voucher row, locked, with everything the checks need: whether it is reserved for
@@ -478,9 +475,9 @@ def _lock_plan(using: str) -> tuple[str, tuple[str, ...], tuple[tuple[Any, list[
         f" LEFT JOIN {qn(Redemption._meta.db_table)} p ON p.vendor_id = %s AND p.idempotency_key = %s"
         f" WHERE v.code_digest = %s"
     )
-    if connection.features.has_select_for_update_of:
+    if lock and connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF v"
-    elif connection.features.has_select_for_update:
+    elif lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     # SQLite has no row locks: its transactions here take the write lock when they begin
     # (transaction_mode IMMEDIATE), which serialises redemptions as a whole.
@@ -491,10 +488,10 @@ def _lock_plan(using: str) -> tuple[str, tuple[str, ...], tuple[tuple[Any, list[
     return sql, tuple(f.attname for f in fields), tuple(readers)
 
 
-def _locked_for_redemption(digest: str, vendor: Organisation, key: str) -> Voucher | None:
+def _locked_for_redemption(digest: str, vendor: Organisation, key: str, lock: bool = True) -> Voucher | None:
     using = router.db_for_write(Voucher)
     connection = connections[using]
-    sql, names, readers = _lock_plan(using)
+    sql, names, readers = _lock_plan(using, lock)
     since = connection.ops.adapt_datetimefield_value(timezone.now() - dt.timedelta(minutes=1))
     with connection.cursor() as cursor:
         cursor.execute(sql, [vendor.pk, vendor.pk, vendor.pk, since, vendor.pk, key, digest])
