@@ -178,3 +178,15 @@ def test_merges_made_before_the_marker_existed_are_marked_by_the_migration(world
     backfill.forwards(apps, None)
     assert Person.objects.get(pk=absorb.pk).merged_into_id == keep.pk
     assert Person.objects.get(pk=keep.pk).merged_into_id is None
+
+
+def test_the_api_tells_a_phone_which_code_to_use_instead(world, merged):
+    keep, absorb, merge = merged
+    client = world.client_for("coord_a")
+    answer = client.get(reverse("api-person-detail", args=[absorb.pk])).json()
+    assert answer["merged"] is True and answer["merged_into"] == keep.code_display
+    survivor = client.get(reverse("api-person-detail", args=[keep.pk])).json()
+    assert survivor["merged"] is False and survivor["merged_into"] is None
+    person_unmerge(merge=merge, actor=world.users["protection"])
+    again = client.get(reverse("api-person-detail", args=[absorb.pk])).json()
+    assert again["merged"] is False and again["merged_into"] is None
