@@ -453,7 +453,8 @@ class ReferralProof(models.Model):
                                  verbose_name=_("referral"))
     file = models.FileField(_("file"), upload_to=proof_path, max_length=255)
     stored_token = models.CharField(max_length=64, unique=True, editable=False)
-    original_name = models.CharField(_("file name"), max_length=120)
+    # Encrypted like intake's file names: a receipt is often saved under the patient's name.
+    original_name = EncryptedTextField(_("file name"))
     content_type = models.CharField(_("type"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -466,4 +467,5 @@ class ReferralProof(models.Model):
         verbose_name_plural = _("proofs of service")
 
     def __str__(self) -> str:
-        return self.original_name
+        # Never the uploaded name (it may be the person's): admin, logs and errors print this.
+        return f"proof-{self.pk}"

@@ -66,3 +66,22 @@ def test_a_wrong_type_or_too_large_file_is_refused_with_the_reason(world, settin
     big = client.post(url, {"file": SimpleUploadedFile("big.pdf", PDF + b"0" * (1536 * 1024))}, follow=True)
     assert "1.5" in big.content.decode()  # the size and the limit, in the message
     assert not ReferralProof.objects.exists()
+
+
+def test_the_uploaded_file_name_is_encrypted_and_never_printed(world):
+    """A receipt is often saved under the patient's name: the name is ciphertext in the
+    column, the download still offers it, and the proof prints as its number only."""
+    from django.db import connection
+
+    referral = _referral(world)
+    world.client_for("coord_a").post(reverse("assistance:referral-proof-upload", args=[referral.pk]),
+                                     {"file": SimpleUploadedFile("Mariama Diallo.pdf", PDF)})
+    proof = ReferralProof.objects.get()
+    assert proof.original_name == "Mariama Diallo.pdf"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT original_name FROM assistance_referralproof WHERE id = %s", [proof.pk])
+        stored = cursor.fetchone()[0]
+    assert stored and "Mariama" not in stored and "Diallo" not in stored
+    assert "Mariama" not in str(proof)
+    download = world.client_for("coord_a").get(reverse("assistance:referral-proof-download", args=[proof.pk]))
+    assert "Mariama" in download["Content-Disposition"]
