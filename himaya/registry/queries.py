@@ -171,7 +171,14 @@ def people_search(user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Pers
 
     ranked = sorted(candidates.values(), key=closeness)[:limit]
     whole = visible.in_bulk([person.pk for person in ranked])
-    return [whole[person.pk] for person in ranked if person.pk in whole]
+    found_people = [whole[person.pk] for person in ranked if person.pk in whole]
+    if codes.is_valid(code):
+        # A full code, read off a card printed before a merge, still finds its record (which
+        # says whom it was merged into); partial codes and names never list absorbed records.
+        absorbed = people_visible_to(user).filter(code=code, merged_into__isnull=False).first()
+        if absorbed is not None:
+            found_people.insert(0, absorbed)
+    return found_people
 
 
 def person_audit_trail(person: Person) -> QuerySet[AuditEvent]:

@@ -190,3 +190,13 @@ def test_the_api_tells_a_phone_which_code_to_use_instead(world, merged):
     person_unmerge(merge=merge, actor=world.users["protection"])
     again = client.get(reverse("api-person-detail", args=[absorb.pk])).json()
     assert again["merged"] is False and again["merged_into"] is None
+
+
+def test_a_full_code_read_off_a_card_still_finds_the_absorbed_record(world, merged):
+    keep, absorb, _merge = merged
+    coordinator = world.users["coord_a"]
+    assert [p.pk for p in queries.people_search(coordinator, absorb.code_display)] == [absorb.pk]
+    assert absorb.pk not in [p.pk for p in queries.people_search(coordinator, absorb.code[:8])]
+    answer = world.client_for("coord_a").get(reverse("api-person-list"), {"q": absorb.code_display}).json()
+    assert [(r["code"], r["merged_into"]) for r in answer["results"]] == [
+        (absorb.code_display, keep.code_display)]
