@@ -42,6 +42,8 @@ OWNED_TABLES: dict[str, str] = {
     "vouchers_voucher": "partner_id",
     "intake_importbatch": "organisation_id",
     "protection_erasurerequest": "organisation_id",
+    # A registration alert belongs to the association whose agent registered the person.
+    "dedup_registrationalert": "organisation_id",
 }
 # Tables reached through a parent: a row is visible when its parent row is (the parent's
 # own policy applies inside the sub-query, so the rule is never restated).
@@ -60,6 +62,15 @@ CHILD_TABLES: dict[str, tuple[str, str]] = {
     "vouchers_redemption": ("voucher_id", "vouchers_voucher"),
     "vouchers_voucher_vendors": ("voucher_id", "vouchers_voucher"),
     "protection_anonymisation": ("person_id", "registry_person"),
+    "dedup_decision": ("pair_id", "dedup_candidatepair"),
+}
+# Tables that link two people: a row is visible only when both are, as the application's
+# own scoping of pairs and merges has it (dedup.queries); a merge's snapshot holds both
+# records' identifiers. Deduplication runs are not here: they hold no personal data (an
+# organisation, counts, thresholds), and a pair's run must stay readable to its reviewers.
+JOINT_CHILD_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "dedup_candidatepair": (("person_low_id", "registry_person"), ("person_high_id", "registry_person")),
+    "dedup_merge": (("survivor_id", "registry_person"), ("absorbed_id", "registry_person")),
 }
 POLICY = "himaya_scope"
 FUNCTION = "himaya_rls_allows"
@@ -148,12 +159,24 @@ def enable_statements(existing: set[str] | None = None) -> list[str]:
             f"DROP POLICY IF EXISTS {POLICY} ON {table}",
             f"CREATE POLICY {POLICY} ON {table} USING ({rule}) WITH CHECK ({rule})",
         ]
+    for table, parents in JOINT_CHILD_TABLES.items():
+        if existing is not None and table not in existing:
+            continue
+        # Table and column names are the constants above, never input.
+        rule = " AND ".join(
+            f"EXISTS (SELECT 1 FROM {parent} parent WHERE parent.id = {table}.{column})"  # noqa: S608
+            for column, parent in parents)
+        statements += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"DROP POLICY IF EXISTS {POLICY} ON {table}",
+            f"CREATE POLICY {POLICY} ON {table} USING ({rule}) WITH CHECK ({rule})",
+        ]
     return statements
 
 
 def disable_statements(existing: set[str] | None = None) -> list[str]:
     statements = []
-    for table in [*OWNED_TABLES, *CHILD_TABLES]:
+    for table in protected_tables():
         if existing is not None and table not in existing:
             continue
         statements += [
@@ -164,7 +187,7 @@ def disable_statements(existing: set[str] | None = None) -> list[str]:
 
 
 def protected_tables() -> list[str]:
-    return [*OWNED_TABLES, *CHILD_TABLES]
+    return [*OWNED_TABLES, *CHILD_TABLES, *JOINT_CHILD_TABLES]
 
 
 def apply(schema_editor: Any, *, enable: bool) -> None:

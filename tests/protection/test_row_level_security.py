@@ -100,6 +100,35 @@ def test_raw_sql_under_a_partners_setting_returns_only_its_rows(world, app_role)
     assert {pid for (pid,) in _raw("SELECT id FROM registry_person")} == {a.pk, b.pk}
 
 
+def test_deduplication_pairs_and_merges_follow_both_people(world, app_role):
+    """A pair or a merge links two people: a partner sees it only when both are its own
+    (a merge's snapshot holds the absorbed record's identifiers)."""
+    from himaya.dedup.models import CandidatePair
+    from himaya.dedup.services import person_merge
+
+    a, b = _people(world)
+    twin = make_person(world.partner_a, given_name="Awa", phone="0611111112")
+    own = CandidatePair.objects.create(person_low=a, person_high=twin, weight=9.0)
+    low, high = sorted([a, b], key=lambda p: p.pk)
+    across = CandidatePair.objects.create(person_low=low, person_high=high, weight=5.0, cross_partner=True)
+    merge = person_merge(survivor=a, absorbed=twin, actor=None, pair=own)
+    _as_app(app_role)
+
+    rls.set_scope(str(world.partner_a.pk))
+    assert _raw("SELECT id FROM dedup_candidatepair") == [(own.pk,)]
+    assert _raw("SELECT id FROM dedup_merge") == [(merge.pk,)]
+    rls.set_scope(str(world.partner_b.pk))
+    assert _raw("SELECT count(*) FROM dedup_candidatepair") == [(0,)]
+    assert _raw("SELECT count(*) FROM dedup_merge") == [(0,)]
+    # Nor can B's side pair its person with one of A's.
+    with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+        _raw("INSERT INTO dedup_candidatepair (person_low_id, person_high_id, source, weight, band, detail, "
+             "status, cross_partner, created_at, updated_at) VALUES (%s, %s, 'run', 1, 'review', '[]', "
+             "'pending', true, now(), now()) RETURNING id", sorted([b.pk, twin.pk]))
+    rls.set_scope(rls.EVERYTHING)
+    assert {pk for (pk,) in _raw("SELECT id FROM dedup_candidatepair")} == {own.pk, across.pk}
+
+
 def test_with_no_setting_the_app_role_sees_nothing(world, app_role):
     _people(world)
     _as_app(app_role)
