@@ -307,7 +307,7 @@ def search(count: int, seed: int = 7) -> list[dict[str, Any]]:
                             "p": _percentiles(times), "cpu": _percentiles(cpu_times),
                             "peer": _percentiles(peer_times),
                             "found": statistics.mean(shown), "load": os.getloadavg()[0]})
-        visible = queries.people_visible_to(user)
+        visible = queries.people_listed_to(user)  # what people_search filters
         for text in ("Mamadou Dia", "Tesfay"):
             by_name = queries._search_parts(visible, text)[2]
             sql, params = visible.filter(by_name).order_by("-pk").values_list("pk")[:200].query.sql_with_params()

@@ -141,6 +141,11 @@ class Person(models.Model):
             # A partner's search walks its own caseload newest first (bench/registry_search.py):
             # without it PostgreSQL reads the whole registry backwards to find a rare name.
             models.Index(fields=["organisation", "-id"], name="registry_person_org_recent"),
+            # The same for searches, which leave out records absorbed by a merge: with the
+            # condition in the index, the id step is still answered from the index alone.
+            models.Index(fields=["organisation", "-id"], condition=Q(merged_into__isnull=True),
+                         name="registry_person_org_listed"),
+            models.Index(fields=["-id"], condition=Q(merged_into__isnull=True), name="registry_person_listed"),
         ]
 
     def __str__(self) -> str:
