@@ -228,6 +228,10 @@ def person_unmerge(*, merge: Merge, actor: Any) -> Merge:
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise ValidationError(_("This merge has already been undone."))
+    if not merge.snapshot:
+        # Emptied when one of the two people was anonymised (erasure or retention): what it
+        # would restore is gone for good.
+        raise ValidationError(_("This merge can no longer be undone: one of the two people was anonymised."))
     restored = unmerge_rows(merge.snapshot)
     person_clear_merged(person=merge.absorbed, actor=actor)
     merge.undone_at, merge.undone_by = timezone.now(), actor

@@ -35,10 +35,10 @@ from himaya.vouchers.models import Voucher
 IDENTIFIERS = ["given_name", "family_name", "other_names", "birth_date", "phone",
                "phone_index", "name_index", "source_digest"]
 RELATED_IDENTIFIERS = ["documents", "search_keys", "versions", "referral.clinical_notes",
-                       "referral_proof.original_name"]
+                       "referral_proof.original_name", "dedup.merge_snapshots"]
 # What a partial erasure takes when identity must be kept (legal hold, open case):
-# the ways to reach the person, not who they are.
-CONTACT_DETAILS = ["phone", "phone_index", "other_names"]
+# the ways to reach the person, not who they are. A merge's snapshot holds the phone too.
+CONTACT_DETAILS = ["phone", "phone_index", "other_names", "dedup.merge_snapshots"]
 
 
 class ErasureRefused(ValueError):
@@ -66,6 +66,12 @@ def _wipe(person: Person, wiped: list[str]) -> None:
         # recognise the name again. Looked up by name: deduplication sits above this app.
         alert = django_apps.get_model("dedup", "RegistrationAlert")
         alert.objects.filter(Q(matched=person) | Q(new_person=person)).update(name_index="")
+    if "dedup.merge_snapshots" in wiped and django_apps.is_installed("himaya.dedup"):
+        # A merge keeps, encrypted, both records as they were, to undo it: the erased
+        # identifiers are in there (ciphertext under a key that still opens it). Emptied,
+        # the merge stands but can no longer be undone. Looked up by name, as above.
+        merge = django_apps.get_model("dedup", "Merge")
+        merge.objects.filter(Q(survivor=person) | Q(absorbed=person)).exclude(snapshot="").update(snapshot="")
     if "referral_proof.original_name" in wiped:
         # The receipt itself stays (a financial record, audited with the programme); the name
         # it was uploaded under may be the person's.
