@@ -26,8 +26,9 @@ def test_agent_checks_in_a_person_on_a_phone(phone, world, language, confirm, de
     phone.wait_for_url("**/accounts/home/")
     if language == "ar":
         phone.click(".navbar-toggler")  # on a phone the menu, and the language buttons, are folded
-        phone.click("[data-testid=lang-ar]")
-        phone.wait_for_load_state()
+        # The switch posts and reloads: wait for the Arabic page, not for the old one.
+        with phone.expect_navigation():
+            phone.click("[data-testid=lang-ar]")
     phone.goto(f"/assistance/distributions/{distribution.pk}/check-in/")
     assert phone.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
 

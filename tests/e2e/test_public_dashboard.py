@@ -44,8 +44,9 @@ def _shown(page, key: str) -> int | None:  # noqa: ANN001
 def test_dashboard_shows_the_endpoint_figures_and_the_map(page, records, language):  # noqa: ANN001
     page.goto("/data/")
     if language == "ar":
-        page.click("[data-testid=lang-ar]")
-        page.wait_for_load_state()
+        # The switch posts and reloads: wait for the Arabic page, not for the old one.
+        with page.expect_navigation():
+            page.click("[data-testid=lang-ar]")
         page.goto("/data/")
     html = page.locator("html")
     assert html.get_attribute("lang") == language

@@ -10,8 +10,11 @@ def test_coordinator_signs_in_and_reads_arabic_right_to_left(page, world):
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.locator("html").get_attribute("dir") == "ltr"
 
-    page.click("[data-testid=lang-ar]")
-    page.wait_for_load_state()
+    # The switch posts and reloads: wait for the Arabic page, not for the old one.
+
+    with page.expect_navigation():
+
+        page.click("[data-testid=lang-ar]")
     html = page.locator("html")
     assert html.get_attribute("lang") == "ar"
     assert html.get_attribute("dir") == "rtl"
