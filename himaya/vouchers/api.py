@@ -32,7 +32,7 @@ REFUSAL_STATUS = {
     "invalid_amount": 400, "invalid_key": 400, "invalid_code": 400, "not_a_vendor": 403,
     "unknown_code": 404, "key_reused": 409, "cancelled": 409, "expired": 409,
     "fully_redeemed": 409, "insufficient_balance": 409, "not_yet_valid": 422,
-    "wrong_category": 422, "wrong_vendor": 422, "rate_limited": 429,
+    "wrong_category": 422, "no_contract": 422, "wrong_vendor": 422, "rate_limited": 429,
 }
 
 Refusal = inline_serializer("VoucherRefusal", {"code": serializers.CharField(), "detail": serializers.CharField()})

@@ -363,9 +363,13 @@ def refusal_for(voucher: Voucher, vendor: Organisation, today: dt.date) -> Vouch
     # Read by the locking query when it ran (one round trip less); asked otherwise.
     categories = getattr(voucher, "contract_categories", _UNREAD)
     if categories is _UNREAD:
-        contract = VendorContract.objects.filter(vendor=vendor, active=True).first()
+        contract = next((c for c in VendorContract.objects.filter(vendor=vendor, active=True)
+                         if c.in_force(today)), None)
         categories = contract.categories if contract is not None else None
-    if categories is None or voucher.category not in categories:
+    if categories is None:
+        # No contract, or one outside its signed period: the shop may take no voucher today.
+        return VoucherRefused("no_contract", _("Your shop has no contract in force today."))
+    if voucher.category not in categories:
         return VoucherRefused(
             "wrong_category",
             _("Your shop's contract does not cover vouchers for %(category)s.")
@@ -468,7 +472,8 @@ def _lock_plan(using: str, lock: bool = True) -> tuple[str, tuple[str, ...], tup
         f" EXISTS (SELECT 1 FROM {qn(through.db_table)} t WHERE t.{t_voucher} = v.id),"
         f" EXISTS (SELECT 1 FROM {qn(through.db_table)} t WHERE t.{t_voucher} = v.id"
         f" AND t.{t_vendor} = %s),"
-        f" (SELECT c.categories FROM {qn(VendorContract._meta.db_table)} c WHERE c.vendor_id = %s AND c.active),"
+        f" (SELECT c.categories FROM {qn(VendorContract._meta.db_table)} c WHERE c.vendor_id = %s AND c.active"
+        f" AND (c.valid_from IS NULL OR c.valid_from <= %s) AND (c.valid_until IS NULL OR c.valid_until >= %s)),"
         f" (SELECT COUNT(*) FROM {qn(LookupFailure._meta.db_table)} f WHERE f.vendor_id = %s AND f.at >= %s),"
         f" p.id"
         f" FROM {qn(Voucher._meta.db_table)} v"
@@ -494,7 +499,8 @@ def _locked_for_redemption(digest: str, vendor: Organisation, key: str, lock: bo
     sql, names, readers = _lock_plan(using, lock)
     since = connection.ops.adapt_datetimefield_value(timezone.now() - dt.timedelta(minutes=1))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [vendor.pk, vendor.pk, vendor.pk, since, vendor.pk, key, digest])
+        today = connection.ops.adapt_datefield_value(timezone.localdate())
+        cursor.execute(sql, [vendor.pk, vendor.pk, today, today, vendor.pk, since, vendor.pk, key, digest])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -197,3 +197,17 @@ def test_events_cannot_be_changed_or_deleted(world, shop):
         VoucherEvent.objects.all().delete()
     with pytest.raises(PermissionError):
         VoucherEvent.objects.update(reason="x")
+
+
+def test_a_contract_outside_its_signed_period_takes_no_voucher(world, shop):
+    from himaya.vouchers.models import VendorContract
+    from himaya.vouchers.services import voucher_check
+
+    issued = issue(world.partner_a)
+    today = timezone.localdate()
+    VendorContract.objects.filter(vendor=shop).update(valid_from=today - dt.timedelta(days=60),
+                                                      valid_until=today - dt.timedelta(days=1))
+    refused("no_contract", issued.code, shop, "10", "k")
+    assert voucher_check(code=issued.code, vendor=shop).refusal.code == "no_contract"
+    VendorContract.objects.filter(vendor=shop).update(valid_until=today)
+    assert redeem(issued.code, shop, "10", "k").redemption.amount == Decimal("10")
