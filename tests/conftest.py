@@ -21,6 +21,7 @@ from tests.factories import (
     make_member,
     verified_device,
 )
+from tests.faults.catalogues import ensure_data_migrations
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
 # make around it are still synchronous.
@@ -45,30 +46,7 @@ def _reference_data(request):  # noqa: ANN001, ANN202
         return
     if not Region.objects.exists():
         load_reference()
-        _seed_data_migrations()
-
-
-def _seed_data_migrations() -> None:
-    """The rows the data migrations write, put back after a flush (each seed is idempotent)."""
-    import importlib
-
-    from django.apps import apps as live_apps
-
-    from himaya.assistance.models import AssistanceType
-    from himaya.capacity.models import AssessmentDomain
-    from himaya.registry.models import VulnerabilityCriterion
-
-    seeds = [
-        (VulnerabilityCriterion.objects.exists, "himaya.registry.migrations.0002_vulnerability_catalogue",
-         "add_criteria"),
-        (AssessmentDomain.objects.exists, "himaya.capacity.migrations.0002_default_assessment_domains",
-         "add_domains"),
-        (AssistanceType.objects.filter(code="food-kit").exists, "himaya.assistance.migrations.0002_seed_catalogue",
-         "seed"),
-    ]
-    for present, module, function in seeds:
-        if not present():
-            getattr(importlib.import_module(module), function)(live_apps, None)
+        ensure_data_migrations()
 
 
 @pytest.fixture(autouse=True)
