@@ -26,9 +26,10 @@ import pyarrow as pa
 from doublemetaphone import doublemetaphone
 from rapidfuzz.distance import Levenshtein
 
+from himaya.dedup.blocking import BLOCKING_RULES
 from himaya.dedup.clustering import cluster
 from himaya.dedup.features import features_table
-from himaya.dedup.model import BLOCKING_RULES, connect
+from himaya.dedup.model import connect
 from himaya.dedup.phones import to_e164
 
 Records = Sequence[Mapping[str, str]]
