@@ -253,7 +253,7 @@ def distribution_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     results: list[Any] = []
     if query and distribution.status in lifecycle.CHECK_IN_OPEN:
         on_list = distribution.targets.values("person_id")
-        people = registry.people_matching(request.user, query).filter(pk__in=on_list).distinct()[:10]
+        people = registry.people_matching(request.user, query, within=on_list)[:10]
         status = dict(distribution.targets.filter(person__in=people).values_list("person_id", "status"))
         results = [(person, status.get(person.pk)) for person in people]
         if registry.sees_identity(request.user):

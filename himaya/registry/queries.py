@@ -127,16 +127,38 @@ def _search_parts(visible: QuerySet[Person], query: str) -> tuple[Q | None, Q | 
     return by_code, None, by_name
 
 
-def people_matching(user: Any, query: str) -> QuerySet[Person]:
-    """People in the user's scope matching a name (tolerant), a code or a phone number."""
+def people_matching_parts(user: Any, query: str, within: QuerySet | None = None) -> list[QuerySet[Person]]:
+    """The id queries behind `people_matching`, one per kind of match (code, phone, name).
+
+    Each is its own query so that PostgreSQL can answer it from that kind's index (the code's
+    pattern index, the phone's blind index, the search keys' (digest, person) index); an OR
+    of the three in one query cannot use them and reads the registry instead (decision 0202).
+    `within` (ids, e.g. a distribution's list) bounds each part.
+    """
     visible = people_listed_to(user)
-    found = [q for q in _search_parts(visible, query) if q is not None]
-    if not found:
+    parts = []
+    for condition in _search_parts(visible, query):
+        if condition is not None:
+            part = visible.filter(condition)
+            if within is not None:
+                part = part.filter(pk__in=within)
+            parts.append(part.order_by().values_list("pk", flat=True))
+    return parts
+
+
+def people_matching(user: Any, query: str, within: QuerySet | None = None) -> QuerySet[Person]:
+    """People in the user's scope matching a name (tolerant), a code or a phone number,
+    in the registry's order (newest first). For searches bounded by something else (the
+    check-in's distribution list, passed as `within`); search as you type uses `people_search`.
+    """
+    visible = people_listed_to(user)
+    parts = people_matching_parts(user, query, within)
+    if not parts:
         return visible.none()
-    condition = found[0]
-    for q in found[1:]:
-        condition |= q
-    return visible.filter(condition)
+    ids: set[int] = set()
+    for part in parts:
+        ids.update(part)
+    return visible.filter(pk__in=sorted(ids))
 
 
 def people_search(user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Person]:
