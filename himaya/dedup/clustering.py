@@ -1,14 +1,21 @@
 """Scored pairs → clusters of records that are the same person.
 
 Clusters are the connected components of the pairs at or above the auto-merge
-threshold, built strongest pair first, with one constraint: two records that a
-reviewer judged to be different people are never put in one cluster, not even
-through a chain of other records (A–B and B–C would otherwise merge A and C).
+threshold, built strongest pair first, with two constraints. Both are checked
+against every record of the two groups about to be joined, not only the pair
+that joins them: A–B and B–C would otherwise merge A and C without comparing
+them.
+
+- Two records that a reviewer judged to be different people are never put in one
+  cluster (`cannot_link`).
+- Two records that contradict each other (`conflicts`; see `conflicts.py`: two
+  different full birth dates, for instance) are not put in one cluster
+  automatically. Their pairs stay for review.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 
 def cluster(
@@ -17,6 +24,7 @@ def cluster(
     *,
     threshold: float,
     cannot_link: Iterable[tuple[str, str]] = (),
+    conflicts: Callable[[str, str], bool] | None = None,
 ) -> dict[str, str]:
     """Map every record id to its cluster id (the smallest record id in the cluster).
 
@@ -46,6 +54,8 @@ def cluster(
         if len(members[a]) < len(members[b]):
             a, b = b, a
         if apart and any(apart.get(x, set()).intersection(members[a]) for x in members[b]):
+            continue
+        if conflicts and any(conflicts(x, y) for x in members[a] for y in members[b]):
             continue
         parent[b] = a
         members[a].extend(members.pop(b))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from himaya.dedup.clustering import cluster
+from himaya.dedup.conflicts import contradictions
 from himaya.dedup.features import features_table
 from himaya.dedup.model import ModelStore, Thresholds, TrainedModel, score, train
 
@@ -90,13 +91,17 @@ def deduplicate(
         pairs,
         threshold=chosen.thresholds.auto_merge,
         cannot_link=cannot_link,
+        conflicts=contradictions(table),
     )
     auto = chosen.thresholds.auto_merge
+    # Every scored pair left in two clusters goes to review: those between the
+    # thresholds, and those above `auto_merge` that a contradiction kept apart.
     review = sorted(
-        ((a, b, w) for a, b, w in pairs if w < auto and clusters[a] != clusters[b]),
+        ((a, b, w) for a, b, w in pairs if clusters[a] != clusters[b]),
         key=lambda p: -p[2],
     )
     timings["cluster"] = time.perf_counter() - began
     timings["total"] = time.perf_counter() - started
     done("cluster")
-    return DedupResult(clusters, review, sum(w >= auto for *_, w in pairs), chosen, timings)
+    merged = sum(w >= auto and clusters[a] == clusters[b] for a, b, w in pairs)
+    return DedupResult(clusters, review, merged, chosen, timings)

@@ -41,12 +41,14 @@ DEFAULT_MODEL_DIR = Path(__file__).with_name("data") / "models"
 class Thresholds:
     """Match-weight thresholds; set per programme."""
 
-    # Calibrated on the synthetic benchmark's seed-2 file (docs/performance.md):
-    # at 100,000 records the auto-merged clusters have pairwise precision 0.991
-    # from weight 6 (0.991 on the held-out seed-3 file too). From weight 0, about
-    # two queued pairs in three are true duplicates; a programme with reviewers
-    # to spare lowers `review` to -2 and doubles the queue for recall 0.87.
-    auto_merge: float = 6.0
+    # Calibrated on the synthetic benchmark's seed-2 file (docs/performance.md),
+    # with clustering that refuses contradictions (conflicts.py): at 100,000
+    # records the auto-merged clusters have pairwise precision 0.992 from weight 4
+    # (0.993 on the held-out seed-3 file). Without that refusal weight 4 gives
+    # 0.981, which is why the threshold was 6 before (decision 0304). From weight
+    # 0 about half the queued pairs are true duplicates; a programme with
+    # reviewers to spare lowers `review` to -2 for more recall.
+    auto_merge: float = 4.0
     review: float = 0.0
 
     def __post_init__(self) -> None:

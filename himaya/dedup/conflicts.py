@@ -1,0 +1,74 @@
+"""Contradictions: two records that cannot be one person, whatever the path between them.
+
+Clustering is transitive: A–B and B–C merged put A and C together without ever
+comparing them. Among namesakes this is how chains form: a record with a birth
+year only matches two "Mamadou Diallo" born that year on different days, and
+the three end up as one person. A contradiction stops such a chain: two groups
+are not merged automatically when any record of one contradicts any record of
+the other. The pairs concerned stay in the review queue, where a person decides.
+
+What counts as a contradiction is what a second registration of one person does
+not produce, in the field as in the benchmark's error model:
+
+- two full birth dates that differ, unless day and month are swapped (a year
+  alone, 1 January and 31 December are not full dates: see `dates.py`);
+- birth years more than five years apart;
+- two document numbers more than one edit apart (one edit is a typing error).
+
+A phone, a region or a nationality that differs is not one: people change
+phones and move, and a nationality is sometimes entered wrong. Sex is not one
+either: it is entered wrong about once in a hundred registrations, and a person
+registered eight times would be split by it too often.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyarrow as pa
+
+YEARS_APART = 5
+
+Record = tuple[tuple[int, int, int] | None, int | None, str | None]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """At most one substitution, insertion, deletion or swap of neighbours."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def contradict(a: Record, b: Record) -> bool:
+    (date_a, year_a, doc_a), (date_b, year_b, doc_b) = a, b
+    if date_a and date_b and date_a != date_b and date_a != (date_b[0], date_b[2], date_b[1]):
+        return True
+    if year_a is not None and year_b is not None and abs(year_a - year_b) > YEARS_APART:
+        return True
+    return bool(doc_a and doc_b and not _one_edit(doc_a, doc_b))
+
+
+def contradictions(table: pa.Table) -> Callable[[str, str], bool]:
+    """`conflict(id_a, id_b)` over a features table (`features.SCHEMA`)."""
+    columns = table.select(["unique_id", "birth_precision", "birth_year", "birth_month",
+                            "birth_day", "document"]).to_pydict()
+    records: dict[str, Record] = {}
+    for i, record_id in enumerate(columns["unique_id"]):
+        year = columns["birth_year"][i]
+        full = columns["birth_precision"][i] == "day"
+        date = (year, columns["birth_month"][i], columns["birth_day"][i]) if full else None
+        records[record_id] = (date, year, columns["document"][i])
+
+    def conflict(a: str, b: str) -> bool:
+        return contradict(records[a], records[b])
+
+    return conflict
