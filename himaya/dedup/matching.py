@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from himaya.dedup.clustering import cluster
-from himaya.dedup.conflicts import contradictions
+from himaya.dedup.conflicts import DIRECT_EVIDENCE, contradictions
 from himaya.dedup.features import features_table
 from himaya.dedup.model import ModelStore, Thresholds, TrainedModel, score, train
 
@@ -91,7 +91,7 @@ def deduplicate(
         pairs,
         threshold=chosen.thresholds.auto_merge,
         cannot_link=cannot_link,
-        conflicts=contradictions(table),
+        conflicts=contradictions(table, ((a, b) for a, b, w in pairs if w >= DIRECT_EVIDENCE)),
     )
     auto = chosen.thresholds.auto_merge
     # Every scored pair left in two clusters goes to review: those between the

@@ -17,6 +17,7 @@ def _record(record_id: str, birth: str, document: str = "") -> dict[str, str]:
 
 @pytest.mark.parametrize(("a", "b", "expected"), [
     (((1990, 3, 4), 1990, None), ((1990, 5, 6), 1990, None), True),  # two full dates
+    (((1990, 3, 4), 1990, None), ((1990, 3, 14), 1990, None), False),  # one field: a slip
     (((1990, 3, 4), 1990, None), ((1990, 4, 3), 1990, None), False),  # day and month swapped
     (((1990, 3, 4), 1990, None), (None, 1990, None), False),  # a year only
     ((None, 1990, None), (None, 1991, None), False),  # one year off
@@ -36,3 +37,12 @@ def test_a_year_only_record_does_not_chain_two_full_dates() -> None:
     assert clusters["a"] == clusters["b"]  # the stronger link wins
     assert clusters["c"] != clusters["a"]
     assert cluster(["a", "b", "c"], pairs, threshold=4.0) == {"a": "a", "b": "a", "c": "a"}
+
+
+def test_a_pair_strong_on_its_own_is_never_a_conflict() -> None:
+    table = features_table([_record("a", "1990-03-04"), _record("b", "1990-07-08")])
+    pairs = [("a", "b", 20.0)]
+    assert cluster(["a", "b"], pairs, threshold=4.0,
+                   conflicts=contradictions(table))["b"] == "b"
+    assert cluster(["a", "b"], pairs, threshold=4.0,
+                   conflicts=contradictions(table, [("b", "a")]))["b"] == "a"
