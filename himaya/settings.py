@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # API calls with a personal token take a shorter chain: this list without
+    # TOKEN_CALL_SKIPS (docs/decisions/0504-api-token-fast-path.md).
+    "himaya.accounts.token_requests.TokenCallRouter",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,9 +95,26 @@ MIDDLEWARE = [
     "himaya.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the header of an ordinary response built once per process.
+    "himaya.accounts.security_headers.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "himaya.accounts.middleware.NoStoreForSignedInMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+# What only a browser's request needs — its session, CSRF, the signed-in user, the second
+# factor, messages, htmx, login lock-outs — and static files (never under /api/). A call
+# to /api/ with `Authorization: Bearer` (or `Token`) skips them; DRF authenticates it.
+TOKEN_CALL_SKIPS = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "himaya.accounts.middleware.SessionLifetimeMiddleware",
+    "himaya.accounts.middleware.SecondFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -96,11 +96,11 @@ def child(requests: int, profile: bool) -> None:
                                content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
         return response.status_code
 
-    for i in range(200):  # warm-up: imports, caches, the connection
-        assert send(i) == 201
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
+    for i in range(200):  # warm-up: imports, caches, the connection (and its setting)
+        assert send(i) == 201
 
     # One request, statement by statement.
     statements.clear()

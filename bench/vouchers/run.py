@@ -6,23 +6,23 @@ What it does, in one run:
    issues vouchers to one person of one association through the services;
 2. measures what `pgbench` (TPC-B-like, same server, same client count) does, as the
    database's own ceiling on this machine;
-3. starts gunicorn on 127.0.0.1 and sends, from 16 client threads (spread over processes
-   so the client is not the bottleneck), partial redemptions with an Idempotency-Key
-   through `POST /api/v1/vouchers/redeem/` with vendors' personal tokens: throughput,
-   p50/p99 latency;
+3. starts the web server (gunicorn, or granian with --server granian) on 127.0.0.1 and
+   sends, from 16 keep-alive connections (one light client process, its CPU measured),
+   partial redemptions with an Idempotency-Key through `POST /api/v1/vouchers/redeem/`
+   with vendors' personal tokens: throughput, p50/p99 latency, server and client CPU;
 4. races: 10,000 attempts to spend 1,000 vouchers in full, ten attempts per voucher from
    different clients at once; counts successes per voucher (must be exactly one) and
    checks the ledger (sum of redemptions = face value, no balance below zero);
 5. drops the database and stops the server.
 
-Usage: python bench/vouchers/run.py [--requests 16000] [--workers N] [--seconds-pgbench 10]
+Usage: python bench/vouchers/run.py [--server granian --workers 2 --threads 2] [--requests 16000]
+       [--seconds-pgbench 10]
 Prints a Markdown table (pasted into docs/performance.md). Exit 1 on any double spend.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import multiprocessing
 import os
@@ -32,7 +32,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -131,71 +130,136 @@ print(json.dumps({
 
 
 # --- Load generator ------------------------------------------------------------------------
+#
+# Sixteen keep-alive connections driven from one process by a selector loop, each request's
+# bytes built before the clock starts: the clients share the server's cores on a one-machine
+# run, so they must cost as little CPU as possible (their CPU per request is measured and
+# printed). Each connection has one request in flight at a time — sixteen tills — and takes
+# the next job from one shared list, so the ten attempts on a racing voucher are in flight
+# together on ten connections.
+
+PATH = "/api/v1/vouchers/redeem/"
 
 
-def _client_process(port: int, jobs: list[tuple[str, str, str, str]], threads: int, out: multiprocessing.Queue) -> None:
-    """Send jobs (token, code, amount, key) from `threads` keep-alive connections; report
-    each answer's status and latency."""
-    results: list[tuple[int, float]] = []
-    lock = threading.Lock()
-    shares = [jobs[i::threads] for i in range(threads)]
-
-    def run(share: list[tuple[str, str, str, str]]) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local = []
-        for token, code, amount, key in share:
-            body = json.dumps({"code": code, "amount": amount})
-            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key,
-                       "Content-Type": "application/json", "Connection": "keep-alive"}
-            started = time.perf_counter()
-            for attempt in range(3):
-                try:
-                    conn.request("POST", "/api/v1/vouchers/redeem/", body, headers)
-                    response = conn.getresponse()
-                    response.read()
-                    break
-                except (http.client.HTTPException, OSError):
-                    # The server closed an idle keep-alive connection: reconnect and retry
-                    # with the same key (that is what the key is for).
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                    if attempt == 2:
-                        raise
-            local.append((response.status, time.perf_counter() - started))
-        with lock:
-            results.extend(local)
-
-    def guarded(share: list[tuple[str, str, str, str]]) -> None:
-        try:
-            run(share)
-        except Exception:  # noqa: BLE001 — a dead client must not hang the whole run
-            with lock:
-                results.append((-1, 0.0))
-
-    workers = [threading.Thread(target=guarded, args=(share,)) for share in shares]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    out.put(results)
+def request_bytes(port: int, token: str, code: str, amount: str, key: str) -> bytes:
+    body = json.dumps({"code": code, "amount": amount}).encode()
+    head = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+            f"Idempotency-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
 
 
-def load(port: int, jobs: list[tuple[str, str, str, str]], processes: int = 4) -> tuple[float, list[tuple[int, float]]]:
-    """Spread jobs over `processes` × CLIENTS/processes client threads; returns wall time and results."""
-    queue: multiprocessing.Queue = multiprocessing.Queue()
-    per = CLIENTS // processes
-    chunks = [jobs[i::processes] for i in range(processes)]
-    procs = [multiprocessing.Process(target=_client_process, args=(port, c, per, queue)) for c in chunks]
+class _Connection:
+    __slots__ = ("attempts", "buffer", "job", "sock", "started")
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+        self.job = -1
+        self.started = 0.0
+        self.attempts = 0
+
+
+def _answer(buffer: bytes) -> tuple[int, int, bool] | None:
+    """(status, bytes used, server closes) once a whole answer is in the buffer."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = buffer[:end].decode("latin-1").lower()
+    length = 0
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name == "content-length":
+            length = int(value)
+    if len(buffer) < end + 4 + length:
+        return None
+    closes = "\r\nconnection: close" in head
+    return int(head[9:12]), end + 4 + length, closes
+
+
+def _drive(port: int, requests: list[bytes], out: multiprocessing.Queue) -> None:
+    """Send every request over CLIENTS connections; put (results, CPU seconds) on `out`."""
+    import resource
+    import selectors
+
+    selector = selectors.DefaultSelector()
+    results: list[tuple[int, float]] = [(-1, 0.0)] * len(requests)
+    state = {"next": 0, "done": 0}
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    for p in procs:
-        p.start()
-    results: list[tuple[int, float]] = []
-    for _ in procs:
-        results += queue.get(timeout=1800)
+
+    def send(conn: _Connection) -> None:
+        conn.started = time.perf_counter()
+        conn.sock.sendall(requests[conn.job])
+
+    def take(conn: _Connection) -> bool:
+        if state["next"] >= len(requests):
+            selector.unregister(conn.sock)
+            conn.sock.close()
+            return False
+        conn.job, conn.attempts = state["next"], 0
+        state["next"] += 1
+        send(conn)
+        return True
+
+    def reopen(conn: _Connection) -> _Connection:
+        # The server closed a keep-alive connection: a new one, the same request again (the
+        # same Idempotency-Key: that is what the key is for).
+        selector.unregister(conn.sock)
+        conn.sock.close()
+        fresh = _Connection(port)
+        fresh.job, fresh.attempts = conn.job, conn.attempts + 1
+        if fresh.attempts > 3:
+            raise RuntimeError("the server keeps closing the connection")
+        selector.register(fresh.sock, selectors.EVENT_READ, fresh)
+        return fresh
+
+    for _ in range(min(CLIENTS, len(requests))):
+        conn = _Connection(port)
+        selector.register(conn.sock, selectors.EVENT_READ, conn)
+        take(conn)
+    while state["done"] < len(requests):
+        events = selector.select(timeout=60)
+        if not events:
+            raise RuntimeError("no answer from the server for 60 s")
+        for key, _mask in events:
+            conn = key.data
+            try:
+                data = conn.sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                send(reopen(conn))
+                continue
+            conn.buffer += data
+            answer = _answer(conn.buffer)
+            if answer is None:
+                continue
+            status, used, closes = answer
+            results[conn.job] = (status, time.perf_counter() - conn.started)
+            state["done"] += 1
+            conn.buffer = conn.buffer[used:]
+            if closes:
+                conn = reopen(conn)
+            take(conn)
     elapsed = time.perf_counter() - started
-    for p in procs:
-        p.join()
-    return elapsed, results
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime - usage0.ru_utime + usage.ru_stime - usage0.ru_stime
+    out.put((results, cpu, elapsed))
+
+
+def load(port: int, jobs: list[tuple[str, str, str, str]]) -> tuple[float, list[tuple[int, float]], float]:
+    """Send jobs (token, code, amount, key) from CLIENTS connections; returns wall time,
+    each answer's (status, latency) and the client's CPU seconds."""
+    requests = [request_bytes(port, *job) for job in jobs]
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    # A process of its own (forked: the requests are not copied through a pipe), so that
+    # its CPU is its own and the parent's reading of /proc does not slow it.
+    proc = multiprocessing.Process(target=_drive, args=(port, requests, queue))
+    proc.start()
+    results, cpu, elapsed = queue.get(timeout=1800)
+    proc.join()
+    return elapsed, results, cpu
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -321,7 +385,7 @@ def main() -> int:
                 for i in range(args.requests)]
         web, backends = server_pids(server.pid, base)
         web_before, db_before = cpu_seconds(web), cpu_seconds(backends)
-        elapsed, results = load(port, jobs)
+        elapsed, results, client_cpu = load(port, jobs)
         # CPU the server side (web server workers + PostgreSQL backends) spent per
         # redemption: what the machine's other tenants distort much less than wall time.
         # Backends opened during the run (a thread's first request) count from zero.
@@ -338,7 +402,7 @@ def main() -> int:
         # Races: ten attempts per voucher, from ten different vendors, at the same moment.
         race_jobs = [(tokens[(v + k) % CLIENTS], race[v], "100", f"r-{v}-{k}")
                      for v in range(len(race)) for k in range(10)]
-        race_elapsed, race_results = load(port, race_jobs)
+        race_elapsed, race_results, _race_cpu = load(port, race_jobs)
         race_statuses: dict[int, int] = {}
         for status, _lat in race_results:
             race_statuses[status] = race_statuses.get(status, 0) + 1
@@ -364,6 +428,8 @@ def main() -> int:
     print(f"| server CPU per redemption (web server + PostgreSQL backends) | {per_request:.2f} ms "
           f"({web_cpu / max(1, len(results)) * 1000:.2f} + {db_cpu / max(1, len(results)) * 1000:.2f}) "
           f"→ {cores * 1000 / per_request:.0f} /s if {cores} cores served only this |")
+    print(f"| client CPU per request (the 16 connections' process, on the same cores) | "
+          f"{client_cpu / max(1, len(results)) * 1000:.3f} ms |")
     print(f"| load average during the run (other processes on the machine) | {load_average:.1f} |")
     print(f"| answers | {', '.join(f'{k}: {v}' for k, v in sorted(statuses.items()))} |")
     print(f"| racing attempts (10 per voucher) | {len(race_results)} in {race_elapsed:.1f} s: "

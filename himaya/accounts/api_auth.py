@@ -21,6 +21,18 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
     keywords = ("bearer", "token")
 
     def authenticate(self, request: Any) -> tuple[Any, ApiToken] | None:
+        # Already authenticated from this very request's header by the row-level security
+        # middleware (which must know the user before the view): not twice.
+        django_request = getattr(request, "_request", request)
+        found = getattr(django_request, "himaya_token_auth", None)
+        if found is not None:
+            return found
+        found = self._authenticate(request)
+        if found is not None:
+            django_request.himaya_token_auth = found
+        return found
+
+    def _authenticate(self, request: Any) -> tuple[Any, ApiToken] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].decode(errors="ignore").lower() not in self.keywords:
             return None

@@ -21,12 +21,11 @@ rule, which is why production must connect as a role that is neither (see
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from typing import Any
 
-from django.db import DatabaseError, connection
+from django.db import connection
 
 SETTING = "himaya.organisation_ids"
 EVERYTHING = "*"
@@ -91,12 +90,91 @@ def process_default() -> str:
     return EVERYTHING if os.environ.get("HIMAYA_DB_SCOPE") == "system" else NOTHING
 
 
+# --- Keeping the setting in step without a round trip per request ---------------------
+#
+# Each Django connection remembers the value it wants (`desired`: what set_scope or the end
+# of a request asked for) and the value the server holds (`actual`, None when unsure).
+# A wrapper around every statement the connection runs (`_guard`) sends
+# `set_config` first whenever they differ: so a statement never runs under another value
+# than the one asked for, and a till whose calls all want the same value pays nothing.
+# The end of a request only asks for the process default; the next statement, whichever
+# comes first — the next request's, or anything else's — brings the server to it.
+#
+# A value set inside a transaction is undone by PostgreSQL if the transaction (or a
+# savepoint) rolls back: such a value is `provisional`, and forgotten (actual = None, so
+# set again) as soon as the transaction is over or any ROLLBACK runs. A statement that
+# names the setting itself (`SET`/`RESET himaya.organisation_ids` by hand) also makes the
+# actual value unknown. Server-side, nothing else changes a session setting.
+
+
+class _ScopeState:
+    __slots__ = ("actual", "desired", "provisional", "syncing")
+
+    def __init__(self, desired: str) -> None:
+        self.desired = desired
+        self.actual: str | None = None
+        self.provisional = False
+        self.syncing = False
+
+
+def _state(conn: Any) -> _ScopeState:
+    state = getattr(conn, "_himaya_scope", None)
+    if state is None:
+        state = conn._himaya_scope = _ScopeState(process_default())
+    return state
+
+
+def _in_transaction(conn: Any) -> bool:
+    from psycopg.pq import TransactionStatus
+
+    raw = conn.connection
+    return raw is not None and raw.info.transaction_status in (
+        TransactionStatus.INTRANS, TransactionStatus.INERROR, TransactionStatus.ACTIVE)
+
+
+def _sync(conn: Any, state: _ScopeState) -> None:
+    """Bring the server's setting to the desired value (one round trip) if it may differ."""
+    if state.provisional and not _in_transaction(conn):
+        state.actual, state.provisional = None, False  # its transaction is over: maybe undone
+    if state.actual == state.desired:
+        return
+    value = state.desired
+    state.actual, state.syncing = None, True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, value])
+    finally:
+        state.syncing = False
+    state.actual, state.provisional = value, _in_transaction(conn)
+
+
+def _guard(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    conn = context["connection"]
+    state = _state(conn)
+    if state.syncing:
+        return execute(sql, params, many, context)
+    from psycopg.pq import TransactionStatus
+
+    raw = conn.connection
+    if raw is None or raw.info.transaction_status != TransactionStatus.INERROR:
+        _sync(conn, state)  # (a failed transaction refuses everything but its rollback)
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        if isinstance(sql, str) and (
+                (state.provisional and sql.lstrip()[:8].upper() == "ROLLBACK") or SETTING in sql):
+            state.actual = None
+
+
 def set_scope(value: str) -> None:
-    """Set the setting for this connection (session level, so streamed bodies keep it)."""
+    """Set the setting for this connection (session level, so streamed bodies keep it):
+    at once, unless the server already holds this value."""
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, value])
+    connection.ensure_connection()
+    state = _state(connection)
+    state.desired = value
+    _sync(connection, state)
 
 
 def current_scope() -> str | None:
@@ -108,18 +186,21 @@ def current_scope() -> str | None:
 
 
 def on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:  # noqa: ARG001
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, process_default()])
+    if connection.vendor != "postgresql":
+        return
+    if _guard not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, _guard)  # outermost: counters see its statement
+    # A new server session: nothing known about it; the process default, at once.
+    state = connection._himaya_scope = _ScopeState(process_default())
+    _sync(connection, state)
 
 
 def on_request_finished(sender: Any, **kwargs: Any) -> None:  # noqa: ARG001
-    """Back to the process default once the response (streamed or not) is sent."""
-    if connection.vendor != "postgresql" or connection.connection is None:
+    """Back to the process default once the response (streamed or not) is sent: asked for
+    here, sent before the connection's next statement (none if that wants the same value)."""
+    if connection.vendor != "postgresql":
         return
-    # A broken connection is closed by Django right after: nothing to reset then.
-    with contextlib.suppress(DatabaseError):
-        set_scope(process_default())
+    _state(connection).desired = process_default()
 
 
 # --- The SQL of the migration, kept here so that the test and the docs read the same list.
