@@ -283,7 +283,7 @@ def _record(actor: Any, organisation: Organisation, items: Sequence[DeliveryData
         if data.person is not None and data.person.merged_into_id is not None:
             # Callers resolve an absorbed code to its survivor (sync does, decision 0204);
             # one that did not gets told which code to use.
-            errors.append(merged_message(data.person))
+            errors.append(merged_message(data.person, actor))
         recipient = (people[data.person.pk] if data.person else households[data.household.pk])
         consent_key = data.person.pk if data.person else -data.household.pk
         if consent_key not in consented:
@@ -424,7 +424,7 @@ def distribution_targets_set(*, actor: Any, distribution: Distribution, people: 
     foreign = [p for p in people if p.organisation_id != distribution.organisation_id]
     if foreign:
         raise ValidationError(_("Some people are not in this association's caseload."))
-    refuse_merged(*people)
+    refuse_merged(*people, actor=actor)
     distribution.targets.all().delete()
     DistributionTarget.objects.bulk_create([DistributionTarget(distribution=distribution, person=p)
                                             for p in people])
@@ -477,7 +477,7 @@ def _check_in(actor: Any, distribution: Distribution, person: Person, override_r
               client_uuid: uuid.UUID | None) -> list[Outcome]:
     if distribution.status not in lifecycle.CHECK_IN_OPEN:
         raise ValidationError(_("Check-in is open only while the distribution is in progress."))
-    refuse_merged(person)  # the merge moved the place on the list to the survivor
+    refuse_merged(person, actor=actor)  # the merge moved the place on the list to the survivor
     target = distribution.targets.filter(person=person).first()
     if target is None:
         raise ValidationError(_("This person is not on the distribution's list."))
@@ -549,7 +549,7 @@ def referral_create(*, actor: Any, organisation: Organisation, programme: Progra
         raise ValidationError(_("Choose a health facility."))
     if person.organisation_id != organisation.pk and scope_for(actor).is_partner:
         raise ValidationError(_("This person is not in your caseload."))
-    refuse_merged(person)
+    refuse_merged(person, actor=actor)
     if cost_covered < 0:
         raise ValidationError(_("The cost cannot be negative."))
     basis = _sharing_basis(person, override_reason)

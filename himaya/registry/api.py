@@ -91,8 +91,8 @@ class PersonOutput(serializers.ModelSerializer):
     vulnerabilities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     consents = serializers.SerializerMethodField()
     household = serializers.SerializerMethodField()
-    # A record absorbed by a merge (decision 0204): the code to use instead, when the survivor
-    # is in the same association; another association's record is never named (P2).
+    # A record absorbed by a merge (decision 0204): the code to use instead, when the reader
+    # may see the survivor; a record outside their scope is never named (P2).
     merged = serializers.BooleanField(source="is_merged", read_only=True)
     merged_into = serializers.SerializerMethodField()
 
@@ -108,8 +108,9 @@ class PersonOutput(serializers.ModelSerializer):
     def get_merged_into(self, person: Person) -> str | None:
         if person.merged_into_id is None:
             return None
-        survivor = person.current_survivor()
-        return survivor.code_display if survivor.organisation_id == person.organisation_id else None
+        request = self.context.get("request")
+        survivor = queries.survivor_for_user(getattr(request, "user", None), person)
+        return survivor.code_display if survivor is not None else None
 
     def get_phone_masked(self, person: Person) -> str:
         return queries.mask_phone(person.phone)
@@ -174,7 +175,7 @@ def _require_registrar(request: Request) -> None:
 
 def _person_output(request: Request, person: Person) -> dict[str, Any]:
     if queries.sees_identity(request.user):
-        return PersonOutput(person).data
+        return PersonOutput(person, context={"request": request}).data
     return PseudonymisedPersonOutput(person).data
 
 
@@ -254,7 +255,7 @@ class PersonListApi(generics.GenericAPIView):
             )
         except services.ExternalIdConflict:
             return Response({"client_id": [_conflict_message()]}, status=status.HTTP_409_CONFLICT)
-        return Response(PersonOutput(registration.person).data,
+        return Response(PersonOutput(registration.person, context={"request": request}).data,
                         status=status.HTTP_201_CREATED if registration.created else status.HTTP_200_OK)
 
 
@@ -321,7 +322,7 @@ class PersonDetailApi(generics.GenericAPIView):
         except ValidationError as error:
             return Response({"detail": error.messages}, status=status.HTTP_409_CONFLICT)
         person.refresh_from_db()
-        return Response(PersonOutput(person).data)
+        return Response(PersonOutput(person, context={"request": request}).data)
 
 
 class MemberIO(serializers.Serializer):

@@ -67,6 +67,16 @@ def person_for_user(user: Any, pk: Any) -> Person:
     return fetch_or_404(people_visible_to(user), pk=pk)
 
 
+def survivor_for_user(user: Any, person: Person) -> Person | None:
+    """The record that now stands for an absorbed one, when this user may see it (the
+    registry's scope: association, regions, role); None otherwise, or when no user is known.
+    Whoever may not open the survivor is not told its code (P2, decision 0204)."""
+    if person.merged_into_id is None:
+        return None
+    survivor = person.current_survivor()
+    return survivor if people_visible_to(user).filter(pk=survivor.pk).exists() else None
+
+
 def households_visible_to(user: Any) -> QuerySet[Household]:
     scope = scope_for(user)
     qs = Household.objects.select_related("organisation")

@@ -33,6 +33,7 @@ from himaya.registry.models import (
     Relationship,
     SearchKey,
 )
+from himaya.registry.queries import survivor_for_user
 from himaya.registry.validation import ConsentData, PersonData
 
 IDENTIFYING_FIELDS = ("given_name", "family_name", "other_names", "birth_date", "phone", "documents")
@@ -290,7 +291,7 @@ class MemberData:
 
 
 def _check_members(organisation: Organisation, members: Sequence[MemberData],
-                   household: Household | None = None) -> None:
+                   household: Household | None = None, actor: Any = None) -> None:
     errors: list[str] = []
     heads = [m for m in members if m.relationship == Relationship.HEAD]
     if household is None and len(heads) != 1:
@@ -305,7 +306,7 @@ def _check_members(organisation: Organisation, members: Sequence[MemberData],
         if member.person.pk in seen:
             errors.append(_("Person %(code)s is listed twice.") % {"code": member.person.code_display})
         if member.person.merged_into_id is not None:
-            errors.append(merged_message(member.person))
+            errors.append(merged_message(member.person, actor))
         seen.add(member.person.pk)
         current = HouseholdMember.objects.filter(person=member.person).select_related("household").first()
         if current is not None:
@@ -328,7 +329,7 @@ def household_register(
             if existing.source_digest != digest:
                 raise ExternalIdConflict(existing.pk)
             return existing, False
-    _check_members(organisation, members)
+    _check_members(organisation, members, actor=actor)
     authenticated = getattr(actor, "is_authenticated", False)
     household = Household(
         code=codes.new_code(), organisation=organisation, external_id=external_id,
@@ -357,7 +358,7 @@ def household_register(
 
 @transaction.atomic
 def household_member_add(*, actor: Any, household: Household, member: MemberData) -> HouseholdMember:
-    _check_members(household.organisation, [member], household=household)
+    _check_members(household.organisation, [member], household=household, actor=actor)
     if member.relationship == Relationship.HEAD and household.members.filter(
             relationship=Relationship.HEAD).exists():
         raise ValidationError(_("This household already has a head."))
@@ -424,20 +425,23 @@ def person_clear_merged(*, person: Person, actor: Any) -> None:
                  organisation_id=person.organisation_id, fields=["merged_into"])
 
 
-def merged_message(person: Person) -> str:
-    """Which code to use instead. Another association's record is not named (P2): the
-    writer is sent to the mission, as the person page does."""
-    survivor = person.current_survivor()
-    if survivor.organisation_id != person.organisation_id:
-        return _("Person %(code)s was merged into a record held by another organisation: "
-                 "contact the mission.") % {"code": person.code_display}
+def merged_message(person: Person, actor: Any = None) -> str:
+    """Which code to use instead, named only when the writer may see the survivor (the
+    registry's scoped query: another association's record, or one in a region outside a
+    protection officer's, is not named, P2). Otherwise, and when no writer is known, the
+    message says only that the record was merged and whom to ask."""
+    survivor = survivor_for_user(actor, person)
+    if survivor is None:
+        return _("Person %(code)s was merged into another record: ask your coordinator or the "
+                 "mission which record to use.") % {"code": person.code_display}
     return _("Person %(code)s was merged into %(survivor)s: use %(survivor)s.") % {
         "code": person.code_display, "survivor": survivor.code_display}
 
 
-def refuse_merged(*people: Person | None) -> None:
+def refuse_merged(*people: Person | None, actor: Any = None) -> None:
     """Writes that name a person (a delivery, a voucher, a household, a distribution list) refuse
-    an absorbed record: what is new belongs to the survivor, whose code the message gives."""
-    errors = [merged_message(p) for p in people if p is not None and p.merged_into_id is not None]
+    an absorbed record: what is new belongs to the survivor, whose code the message gives when
+    the writer (`actor`) may see it."""
+    errors = [merged_message(p, actor) for p in people if p is not None and p.merged_into_id is not None]
     if errors:
         raise ValidationError(errors)

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from django.utils import translation
 
 from himaya.assistance.models import Delivery
 from himaya.assistance.services import DeliveryRefused, distribution_targets_set
@@ -17,7 +18,7 @@ from himaya.audit.models import AuditEvent
 from himaya.dedup.services import person_merge, person_unmerge
 from himaya.registry import queries
 from himaya.registry.models import Person
-from himaya.registry.services import MemberData, household_register
+from himaya.registry.services import MemberData, household_register, merged_message
 from tests.assistance.factories import deliver, distribution_of
 from tests.dedup.factories import twice_registered
 from tests.registry.factories import make_person
@@ -94,22 +95,65 @@ def test_the_absorbed_record_page_still_opens_and_points_to_the_survivor(world, 
 
 def test_no_delivery_voucher_household_or_list_place_is_written_against_an_absorbed_record(world, merged):
     keep, absorb, _merge = merged
+    coordinator = world.users["coord_a"]
     with pytest.raises(DeliveryRefused) as refused:
-        deliver(world.partner_a, person=absorb)
+        deliver(world.partner_a, person=absorb, actor=coordinator)
     assert keep.code_display in " ".join(refused.value.messages)
     with pytest.raises(ValidationError) as refused:
-        issue(world.partner_a, person=absorb)
-    assert keep.code_display in " ".join(refused.value.messages)
-    with pytest.raises(ValidationError) as refused:
-        household_register(actor=None, organisation=world.partner_a, members=[MemberData(absorb, "head")])
+        household_register(actor=coordinator, organisation=world.partner_a, members=[MemberData(absorb, "head")])
     assert keep.code_display in " ".join(refused.value.messages)
     distribution = distribution_of(world.partner_a, [])
     with pytest.raises(ValidationError) as refused:
-        distribution_targets_set(actor=None, distribution=distribution, people=[absorb], filters={})
+        distribution_targets_set(actor=coordinator, distribution=distribution, people=[absorb], filters={})
     assert keep.code_display in " ".join(refused.value.messages)
+    # A write that does not say who makes it is refused without naming the survivor.
+    with pytest.raises(ValidationError) as refused:
+        issue(world.partner_a, person=absorb)
+    assert keep.code_display not in " ".join(refused.value.messages)
+    assert absorb.code_display in " ".join(refused.value.messages)
     assert not Delivery.objects.filter(person=absorb).exists()
     # The survivor takes them.
     assert deliver(world.partner_a, person=keep).person_id == keep.pk
+
+
+def test_the_refusal_names_the_survivor_only_to_who_may_see_it(world):
+    """Same association, other region: the protection officer of region 01 may see the
+    absorbed record (region 01) but not the survivor (region 02): the message does not name
+    it; the association's coordinator, who sees both, is told which code to use."""
+    survivor = make_person(world.partner_a, given_name="Fatoumata", family_name="Diallo", region="02")
+    absorbed = make_person(world.partner_a, given_name="Fatimata", family_name="Diallo", region="01")
+    person_merge(survivor=survivor, absorbed=absorbed, actor=world.users["admin"])
+    absorbed.refresh_from_db()
+    officer, coordinator = world.users["protection"], world.users["coord_a"]
+    assert queries.people_visible_to(officer).filter(pk=absorbed.pk).exists()
+    assert not queries.people_visible_to(officer).filter(pk=survivor.pk).exists()
+
+    hidden = merged_message(absorbed, officer)
+    assert survivor.code_display not in hidden and survivor.code not in hidden
+    assert absorbed.code_display in hidden
+    assert survivor.code_display in merged_message(absorbed, coordinator)
+    for user, named in ((officer, False), (coordinator, True)):
+        with pytest.raises(ValidationError) as refused:
+            household_register(actor=user, organisation=world.partner_a, members=[MemberData(absorbed, "head")])
+        assert (survivor.code_display in " ".join(refused.value.messages)) is named
+    # The API's answer follows the same rule.
+    for key, expected in (("protection", None), ("coord_a", survivor.code_display)):
+        answer = world.client_for(key).get(reverse("api-person-detail", args=[absorbed.pk])).json()
+        assert answer["merged"] is True and answer["merged_into"] == expected, key
+
+
+def test_the_refusal_message_is_translated(world):
+    survivor = make_person(world.partner_b, given_name="Fatoumata", family_name="Diallo")
+    absorbed = make_person(world.partner_a, given_name="Fatimata", family_name="Diallo")
+    person_merge(survivor=survivor, absorbed=absorbed, actor=world.users["admin"])
+    absorbed.refresh_from_db()
+    texts = {}
+    for language in ("fr", "ar", "en"):
+        with translation.override(language):
+            texts[language] = merged_message(absorbed, world.users["coord_a"])
+            assert absorbed.code_display in texts[language]
+            assert survivor.code_display not in texts[language]
+    assert len(set(texts.values())) == 3
 
 
 def test_an_offline_delivery_for_an_absorbed_code_goes_to_the_survivor_and_is_audited(world, merged):
