@@ -157,7 +157,9 @@ class Indicator(TitledInThreeLanguages):
     @property
     def is_about_people(self) -> bool:
         if self.unit in {"MAD", "mad"}:
-            return False  # money is published as is: it is not a count of anyone
+            # Money is not a count of anyone; money delivered goes to outsiders through the
+            # release, with the count it adds up (monitoring/release.py, decision 0702).
+            return False
         if self.is_computed:
             from himaya.monitoring.measures import KINDS
 

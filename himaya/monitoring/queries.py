@@ -186,10 +186,24 @@ def _released_cells(indicator: Indicator, cells: list[Cell], total: Cell,
     return True
 
 
+def _is_released_money(indicator: Indicator) -> bool:
+    """Money delivered: published to outsiders only from the release, where each sum goes
+    with the count of deliveries it adds up (a fixed unit value turns one into the other)."""
+    from himaya.monitoring.release import MONEY_KINDS
+
+    return indicator.is_computed and indicator.definition.get("kind") in MONEY_KINDS
+
+
 def _protected_cells(indicator: Indicator, cells: list[Cell], total: Cell,
                      periods: list[ReportingPeriod], programme: Programme) -> None:
     """Suppress small counts. When the periods tile the programme and the measure adds up,
     the total is the periods' margin, so the periods are protected as one table with it."""
+    if _is_released_money(indicator):
+        # Not in the release (no aggregates yet, a window without an end): not published.
+        for cell in [*cells, total]:
+            if cell.actual is not None:
+                cell.actual, cell.suppressed = None, True
+        return
     if not indicator.is_about_people:
         return
     threshold = threshold_for(indicator)
@@ -296,7 +310,9 @@ class Breakdown:
 
 # Kinds whose numbers are cut from the release's atoms: an outsider reads their breakdowns
 # from the release or not at all (another cut could be subtracted from a released number).
-RELEASED_KINDS = {"deliveries", "distinct_people", "distinct_households"}
+RELEASED_KINDS = {"deliveries", "distinct_people", "distinct_households", "value_delivered"}
+# Kinds whose release reads the delivery cube, filters (types, categories, modalities) included.
+_FILTERED_RELEASED_KINDS = {"deliveries", "value_delivered"}
 
 
 def _released_breakdown(indicator: Indicator, window: measures.Window, by: tuple[str, ...],
@@ -306,7 +322,7 @@ def _released_breakdown(indicator: Indicator, window: measures.Window, by: tuple
 
     kind = indicator.definition.get("kind")
     params = {k for k in indicator.definition if k != "kind"}
-    if kind not in RELEASED_KINDS or (kind != "deliveries" and params):
+    if kind not in RELEASED_KINDS or (kind not in _FILTERED_RELEASED_KINDS and params):
         return None  # counted on its own (people trained, vouchers...): its own protection
     current = releases.current()
     name = None
@@ -347,7 +363,7 @@ def breakdown(indicator: Indicator, window: measures.Window, by: tuple[str, ...]
     rows = sorted({r for r, _ in counts}, key=str)
     columns = sorted({c for _, c in counts}, key=str)
     threshold = threshold_for(indicator, by) if protected else None
-    if protected and indicator.is_about_people:
+    if protected and (indicator.is_about_people or _is_released_money(indicator)):
         released = _released_breakdown(indicator, window, by, rows, threshold, additive)
         if released is not None:
             return released

@@ -15,6 +15,12 @@ people and households per (reach signature, attributes). What is published:
   distinct households — per reporting period and over the programme, with their one-way
   breakdowns (sex, age group, nationality, region, partner) in each of those windows.
 
+- each programme's computed "value delivered" indicators (money, MAD), per period and over
+  the programme, with the same one-way breakdowns: each money cell is published only when
+  the count of deliveries it sums is (that count takes part in the linked protection as if
+  it were published: with a fixed unit value, money gives it away), and rounded to the
+  nearest MONEY_UNIT.
+
 `himaya.disclosure.linked.protect_linked` then decides every suppression at once, so the
 same number is shown everywhere or nowhere, and no published number minus another is a
 hidden number or a small count. What is not in the release (a breakdown by vulnerability or
@@ -28,7 +34,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from django.core.cache import cache
@@ -48,6 +56,10 @@ PUBLIC_MEASURES = {
 BREAKDOWN_DIMENSIONS = ("sex", "age_group", "nationality", "region", "partner")
 RELEASE_SECONDS = 24 * 3600
 ALL = "all"
+# Published money is rounded to this many MAD: a sum that moves by one delivery's value
+# (tens or hundreds of MAD) usually does not move the published figure.
+MONEY_UNIT = 1000
+MONEY_KINDS = frozenset({"value_delivered"})
 
 
 @dataclass
@@ -61,12 +73,17 @@ class Release:
     regions: list[str]
     five_w_rows: list[tuple[str, str, str, str, int]]  # partner, type, category, region, year
     windows: dict[tuple[int, str], tuple[dt.date | None, dt.date | None]]
+    # Money cells as published (rounded, None when the count they sum is hidden), by the
+    # same keys as counts (`indicator_key`).
+    money: dict[Hashable, int | None] = field(default_factory=dict)
 
     def value(self, key: Hashable) -> int | None:
+        if key in self.money:
+            return self.money[key]
         return self.linked.value(key)
 
     def has(self, key: Hashable) -> bool:
-        return key in self.linked
+        return key in self.money or key in self.linked
 
 
 # --- Keys (every output builds its keys with these) ----------------------------------------
@@ -86,6 +103,17 @@ def indicator_key(indicator_pk: int, window: str, dimension: str | None = None,
     return ("indicator", indicator_pk, window, dimension, value)
 
 
+def money_count_key(key: tuple) -> tuple:
+    """The count of deliveries a money cell sums: protected with the counts, never shown."""
+    return ("money-count", *key)
+
+
+def round_money(amount: Decimal | int) -> int:
+    """To the nearest MONEY_UNIT (half up): 0 means less than half a unit."""
+    units = (Decimal(amount) / MONEY_UNIT).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(units) * MONEY_UNIT
+
+
 # --- Building ------------------------------------------------------------------------------
 
 
@@ -96,6 +124,7 @@ class _Family:
         self.name = name
         self.keys = [key for key, _n in rows]
         self.values = [n for _key, n in rows]
+        self.amounts: list[Decimal] = []  # money per atom (deliveries only)
 
     def group(self, select: Callable[[tuple], bool],
               cell: Callable[[tuple], Hashable | None]) -> dict[Hashable, tuple[int, int]]:
@@ -110,6 +139,17 @@ class _Family:
                     totals[c] += self.values[i]
         size = len(self.keys)
         return {c: (mask_of(ix, size), totals[c]) for c, ix in indexes.items()}
+
+    def sums(self, select: Callable[[tuple], bool],
+             cell: Callable[[tuple], Hashable | None]) -> dict[Hashable, Decimal]:
+        """Money of the atoms grouped by cell, as `group` groups their counts."""
+        totals: dict[Hashable, Decimal] = defaultdict(Decimal)
+        for key, amount in zip(self.keys, self.amounts, strict=True):
+            if select(key):
+                c = cell(key)
+                if c is not None:
+                    totals[c] += amount
+        return totals
 
 
 def _add_table(out: list[Aggregate], family: _Family, table: Hashable,
@@ -128,8 +168,10 @@ def _delivery_atoms() -> _Family:
 
     columns = ("programme_id", "bucket", "partner", "region", "type_code", "category", "sex",
                "age_group", "nationality")
-    rows = DeliveryCube.objects.order_by().values_list(*columns, "n")
-    return _Family("deliveries", [(tuple(r[:-1]), r[-1]) for r in rows])
+    rows = list(DeliveryCube.objects.order_by().values_list(*columns, "n", "value"))
+    family = _Family("deliveries", [(tuple(r[:-2]), r[-2]) for r in rows])
+    family.amounts = [r[-1] or Decimal(0) for r in rows]
+    return family
 
 
 def _reach_atoms(unit: str, years: list[int]) -> _Family:
@@ -144,6 +186,19 @@ def _reach_atoms(unit: str, years: list[int]) -> _Family:
             *columns, "n").iterator(chunk_size=20000):
         merged[(*key, tuple(_age_band(y, born) for y in years))] += n
     return _Family("people" if unit == "p" else "households", list(merged.items()))
+
+
+def _add_money(out: list[Aggregate], money: dict[Hashable, Decimal], family: _Family,
+               table: Hashable, select: Callable[[tuple], bool],
+               cell: Callable[[tuple], Hashable], key: Callable[[Hashable], Hashable],
+               threshold: int, every: list[Hashable] | None = None) -> None:
+    """A money table: the counts of deliveries each cell sums go into the linked protection
+    (under `money_count_key`), the sums aside; `_build` publishes a sum when its count is."""
+    _add_table(out, family, ("money-count", table), select, cell,
+               lambda c: money_count_key(key(c)), threshold, every)
+    sums = family.sums(select, cell)
+    for c in every if every is not None else list(sums):
+        money[key(c)] = sums.get(c, Decimal(0))
 
 
 def _build(state: aggregates.State) -> Release:
@@ -164,6 +219,7 @@ def _build(state: aggregates.State) -> Release:
     households = _reach_atoms("h", age_years)
     year_of = state.bucket_year
     out: list[Aggregate] = []
+    money: dict[Hashable, Decimal] = {}
 
     # Public tables, for all programmes and for each programme with deliveries.
     years = sorted({year_of(b) for b in range(state.buckets)})
@@ -226,10 +282,11 @@ def _build(state: aggregates.State) -> Release:
                                               method=Indicator.Method.COMPUTED):
         kind = indicator.definition.get("kind")
         params = {k: v for k, v in indicator.definition.items() if k != "kind"}
-        if not indicator.is_about_people or kind not in {
-                "deliveries", "distinct_people", "distinct_households"}:
+        is_money = kind in MONEY_KINDS
+        if not is_money and (not indicator.is_about_people or kind not in {
+                "deliveries", "distinct_people", "distinct_households"}):
             continue
-        if kind != "deliveries" and params:
+        if kind not in {"deliveries", *MONEY_KINDS} and params:
             continue  # a filtered distinct count: not in the cube, protected on its own
         programme = indicator.programme
         threshold = MEDICAL_THRESHOLD if indicator.sensitive else STANDARD_THRESHOLD
@@ -243,7 +300,7 @@ def _build(state: aggregates.State) -> Release:
             chosen = set(buckets)
             dims = [d for d in indicator.disaggregations if d in BREAKDOWN_DIMENSIONS]
             table = ("indicator", indicator.pk, name)
-            if kind == "deliveries":
+            if kind == "deliveries" or is_money:
                 family = deliveries
                 select = _delivery_filter(programme.pk, chosen, params)
                 positions = {"sex": 6, "age_group": 7, "nationality": 8, "region": 3,
@@ -264,15 +321,17 @@ def _build(state: aggregates.State) -> Release:
                     return k[5][at] if d == "age_group" else str(k[positions[d]])
                 if kind == "distinct_households":
                     dims = [d for d in dims if d == "partner"]
-            _add_table(out, family, (*table, "total"), select, lambda k: ALL,
-                       lambda c, i=indicator.pk, n=name: indicator_key(i, n), threshold, [ALL])
+            add = partial(_add_money, out, money) if is_money else partial(_add_table, out)
+            add(family, (*table, "total"), select, lambda k: ALL,
+                lambda c, i=indicator.pk, n=name: indicator_key(i, n), threshold, [ALL])
             for d in dims:
-                _add_table(out, family, (*table, d), select,
-                           lambda k, d=d, f=dimension: f(k, d),
-                           lambda c, i=indicator.pk, n=name, d=d: indicator_key(i, n, d, c),
-                           threshold)
-    return Release(state.version, dt.datetime.now(dt.UTC), protect_linked(out), years, regions,
-                   rows, windows)
+                add(family, (*table, d), select, lambda k, d=d, f=dimension: f(k, d),
+                    lambda c, i=indicator.pk, n=name, d=d: indicator_key(i, n, d, c), threshold)
+    linked = protect_linked(out)
+    published = {key: None if linked.value(money_count_key(key)) is None else round_money(amount)
+                 for key, amount in money.items()}
+    return Release(state.version, dt.datetime.now(dt.UTC), linked, years, regions, rows, windows,
+                   published)
 
 
 def _delivery_filter(programme_pk: int, buckets: set[int],
@@ -296,7 +355,7 @@ def current() -> Release | None:
     state = aggregates.current_state()
     if state is None:
         return None
-    key = f"monitoring:release:{state.version}"
+    key = f"monitoring:release:2:{state.version}"  # 2: releases carry money
     release = cache.get(key)
     if release is None:
         release = _build(state)
@@ -304,4 +363,5 @@ def current() -> Release | None:
     return release
 
 
-__all__ = ["ALL", "UNKNOWN", "Release", "current", "five_w_key", "indicator_key", "public_key"]
+__all__ = ["ALL", "MONEY_KINDS", "MONEY_UNIT", "UNKNOWN", "Release", "current", "five_w_key",
+           "indicator_key", "money_count_key", "public_key", "round_money"]

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from himaya.assistance.models import Delivery
 from himaya.monitoring import measures, queries
 from himaya.monitoring.models import Indicator, ReportingPeriod
+from himaya.monitoring.release import round_money
 from himaya.reference.models import Region
 from himaya.registry.models import HouseholdMember
 from himaya.reporting.figures import public_figures
@@ -72,9 +74,14 @@ def _build(people_spec: list, delivery_spec: list) -> Any:
         ({"kind": "distinct_people"}, ["sex", "age_group", "region", "partner", "nationality"],
          False),
         ({"kind": "distinct_households"}, ["partner"], False),
+        # Money delivered (MAD): kits have fixed unit values, so money is a count in disguise.
+        ({"kind": "value_delivered", "categories": sorted(DIRECT)},
+         ["sex", "age_group", "region", "partner", "nationality"], False),
+        ({"kind": "value_delivered", "types": ["food-kit"]}, ["sex", "partner"], False),
     ]):
         Indicator.objects.create(programme=programme, code=f"I{i}", title_fr=f"I{i}",
-                                 definition=definition, disaggregations=dims, sensitive=sensitive)
+                                 definition=definition, disaggregations=dims, sensitive=sensitive,
+                                 unit="MAD" if definition["kind"] == "value_delivered" else "")
     return programme
 
 
@@ -224,9 +231,29 @@ def _published(client: Any, programme: Any, truth: Truth) -> list[tuple[str, fro
 
 def _truth_of(truth: Truth, indicator: Indicator, start: dt.date, end: dt.date,
               dim: str | None, key: str | None, value: Any, where: str) -> tuple:
+    if indicator.definition["kind"] == "value_delivered":
+        return _money_truth(truth, indicator, start, end, dim, key, value, where)
+    return _count_truth(truth, indicator, start, end, dim, key, value, where)
+
+
+def _money_truth(truth: Truth, indicator: Indicator, start: dt.date, end: dt.date,
+                 dim: str | None, key: str | None, value: Any, where: str) -> tuple:
+    """A money figure, as the count it gives away: whoever knows a kit's unit value reads the
+    number of deliveries off the sum (rounding blurs it; this test assumes it does not). So a
+    shown sum counts as showing its deliveries, and must obey every rule a count obeys."""
+    family, atoms, _shown, where = _count_truth(truth, indicator, start, end, dim, key, None, where)
+    if value is not None:
+        amount = sum((d.value for d in truth.deliveries if d.pk in atoms), Decimal(0))
+        assert value == round_money(amount), f"{where}: shows {value} MAD, sums {amount}"
+    return (family, atoms, None if value is None else len(atoms), f"{where} (money)")
+
+
+def _count_truth(truth: Truth, indicator: Indicator, start: dt.date, end: dt.date,
+                 dim: str | None, key: str | None, value: Any, where: str) -> tuple:
     kind = indicator.definition["kind"]
-    if kind == "deliveries":
+    if kind in ("deliveries", "value_delivered"):
         cats = set(indicator.definition.get("categories", TYPES.values()))
+        types = set(indicator.definition.get("types", TYPES))
 
         def attribute(d: Delivery) -> str:
             p = d.person
@@ -237,7 +264,8 @@ def _truth_of(truth: Truth, indicator: Indicator, start: dt.date, end: dt.date,
                 "nationality": p.nationality.alpha3 if p and p.nationality else "unknown",
             }[dim]
         atoms = frozenset(d.pk for d in truth.deliveries
-                          if d.assistance_type.category in cats and start <= d.delivered_on <= end
+                          if d.assistance_type.category in cats and d.assistance_type.code in types
+                          and start <= d.delivered_on <= end
                           and (dim is None or attribute(d) == key))
         return ("deliveries", atoms, value, where)
     if kind == "distinct_people":
