@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 
 import pyarrow as pa
 
@@ -82,62 +84,106 @@ def _or_none(value: str) -> str | None:
     return value or None
 
 
-def record_features(record: Mapping[str, str | None]) -> dict[str, object]:
-    """One row of `SCHEMA` for one input record (empty values become NULL)."""
-    record_id = (record.get("record_id") or "").strip()
-    if not record_id:
-        raise RecordError("", "record_id", "is empty")
-    given = normalise((record.get("given_name") or "").strip())
-    family = normalise((record.get("family_name") or "").strip())
-    try:
-        birth = parse_birth_date(record.get("birth_date"))
-    except ValueError as exc:
-        raise RecordError(record_id, "birth_date", str(exc)) from exc
-    sex = (record.get("sex") or "").strip().upper()[:1]
-    if sex not in {"", "F", "M"}:
-        raise RecordError(record_id, "sex", f"{record.get('sex')!r} is not F, M or empty")
+# Names repeat a lot (Zipf): at 1,000,000 records most given/family pairs have
+# been seen before, so their columns are computed once per distinct pair.
+@lru_cache(maxsize=500_000)
+def _name_values(given_text: str, family_text: str) -> tuple[object, ...]:
+    """The name columns of `SCHEMA` for one given and family name.
+
+    The lists are shared by every record with these names: read-only.
+    """
+    given = normalise(given_text)
+    family = normalise(family_text)
     firsts = sorted(p for p in (given.first, family.first) if p)
     skel_given = " ".join(given.skeletons)
     skel_family = " ".join(family.skeletons)
     skel_firsts = sorted(s for s in (given.skeletons[:1] + family.skeletons[:1]) if s)
     parts = sorted(given.parts + family.parts)
-    return {
-        "unique_id": record_id,
-        "given": _or_none(given.text),
-        "family": _or_none(family.text),
-        "given_first": _or_none(given.first),
-        "family_first": _or_none(family.first),
-        "name_key": _or_none(" ".join(parts)),
+    return (
+        _or_none(given.text),
+        _or_none(family.text),
+        _or_none(given.first),
+        _or_none(family.first),
+        _or_none(" ".join(parts)),
         # Sorted so that a swapped given/family name lands in the same block.
-        "name_pair": "|".join(firsts) if len(firsts) == 2 else None,
-        "name_parts": parts or None,
-        "given_parts": list(given.parts) or None,
-        "given_related": list(given.related) or None,
-        "given_known": given.known,
-        "skel_given": _or_none(skel_given),
-        "skel_family": _or_none(skel_family),
-        "skel_pair": "|".join(skel_firsts) if len(skel_firsts) == 2 else None,
-        "birth_year": birth.year,
-        "birth_month": birth.month,
-        "birth_day": birth.day,
-        "birth_precision": birth.precision.value,
-        "birth_iso": birth.iso,
-        "phone": _or_none(to_e164(record.get("phone"))),
-        "document": _or_none(_DOC.sub("", (record.get("document_number") or "").upper())),
-        "sex": _or_none(sex),
-        "nationality": _or_none((record.get("nationality") or "").strip().upper()),
-        "region": _or_none((record.get("region") or "").strip()),
-        "partner": _or_none((record.get("partner") or "").strip()),
-    }
+        "|".join(firsts) if len(firsts) == 2 else None,
+        parts or None,
+        list(given.parts) or None,
+        list(given.related) or None,
+        given.known,
+        _or_none(skel_given),
+        _or_none(skel_family),
+        "|".join(skel_firsts) if len(skel_firsts) == 2 else None,
+    )
+
+
+@lru_cache(maxsize=100_000)
+def _birth_values(text: str | None, year: int) -> tuple[object, ...]:
+    """The birth columns of `SCHEMA` for one written date. `year` (this year)
+    is part of the cache key because it bounds the valid dates."""
+    birth = parse_birth_date(text, today=date(year, 1, 1))
+    return (birth.year, birth.month, birth.day, birth.precision.value, birth.iso)
+
+
+def _values(record: Mapping[str, str | None], this_year: int) -> tuple[object, ...]:
+    """One row of `SCHEMA`, as a tuple in its column order."""
+    record_id = (record.get("record_id") or "").strip()
+    if not record_id:
+        raise RecordError("", "record_id", "is empty")
+    names = _name_values((record.get("given_name") or "").strip(),
+                         (record.get("family_name") or "").strip())
+    try:
+        birth = _birth_values(record.get("birth_date"), this_year)
+    except ValueError as exc:
+        raise RecordError(record_id, "birth_date", str(exc)) from exc
+    sex = (record.get("sex") or "").strip().upper()[:1]
+    if sex not in {"", "F", "M"}:
+        raise RecordError(record_id, "sex", f"{record.get('sex')!r} is not F, M or empty")
+    return (
+        record_id,
+        *names,
+        *birth,
+        _or_none(to_e164(record.get("phone"))),
+        _or_none(_DOC.sub("", (record.get("document_number") or "").upper())),
+        _or_none(sex),
+        _or_none((record.get("nationality") or "").strip().upper()),
+        _or_none((record.get("region") or "").strip()),
+        _or_none((record.get("partner") or "").strip()),
+    )
+
+
+def _this_year() -> int:
+    return date.today().year  # noqa: DTZ011 - a calendar year, not an instant
+
+
+def record_features(record: Mapping[str, str | None]) -> dict[str, object]:
+    """One row of `SCHEMA` for one input record (empty values become NULL)."""
+    row = dict(zip(SCHEMA.names, _values(record, _this_year()), strict=True))
+    for column in ("name_parts", "given_parts", "given_related"):
+        # The cached lists are shared between records: hand out copies.
+        if row[column] is not None:
+            row[column] = list(row[column])  # type: ignore[call-overload]
+    return row
 
 
 def features_table(records: Iterable[Mapping[str, str | None]]) -> pa.Table:
-    """Features of many records as an Arrow table, ready to register with DuckDB."""
-    rows = [record_features(r) for r in records]
-    seen: set[str] = set()
-    for row in rows:
-        record_id = str(row["unique_id"])
+    """Features of many records as an Arrow table, ready to register with DuckDB.
+
+    Built column by column (no dict per record): at 1,000,000 records this is
+    about half the time and memory of a list of rows.
+    """
+    this_year = _this_year()
+    columns: list[list[object]] = [[] for _ in SCHEMA.names]
+    appends = [column.append for column in columns]
+    for record in records:
+        for append, value in zip(appends, _values(record, this_year), strict=True):
+            append(value)
+    seen: set[object] = set()
+    for record_id in columns[0]:
         if record_id in seen:
-            raise RecordError(record_id, "record_id", "appears more than once")
+            raise RecordError(str(record_id), "record_id", "appears more than once")
         seen.add(record_id)
-    return pa.Table.from_pylist(rows, schema=SCHEMA)
+    return pa.Table.from_arrays(
+        [pa.array(values, type=f.type) for values, f in zip(columns, SCHEMA, strict=True)],
+        schema=SCHEMA,
+    )

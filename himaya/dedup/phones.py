@@ -9,6 +9,14 @@ import phonenumbers
 
 DEFAULT_REGION = "MA"
 _DIGITS = re.compile(r"\d")
+# The forms Moroccan mobiles and landlines are usually written in: 06 12 34 56 78,
+# 0612345678, +212 6 12 34 56 78, 00212612345678 (spaces, dots or hyphens as
+# separators). `phonenumbers` reads all of them as +212 and nine digits; parsing
+# them here gives the same result for a fraction of the cost, which matters at
+# 1,000,000 records where nearly every number is distinct (tests check the two
+# agree). Anything else goes through `phonenumbers`.
+_SEPARATORS = re.compile(r"[ .-]")
+_MOROCCAN = re.compile(r"(?:0|\+212|00212)([5-7]\d{8})")
 
 
 @lru_cache(maxsize=200_000)
@@ -19,6 +27,14 @@ def to_e164(raw: str | None, region: str = DEFAULT_REGION) -> str:
     several, so a bad one is treated as missing rather than rejecting the record.
     """
     text = (raw or "").strip()
+    if region == DEFAULT_REGION and (match := _MOROCCAN.fullmatch(_SEPARATORS.sub("", text))):
+        return "+212" + match[1]
+    return with_phonenumbers(text, region)
+
+
+def with_phonenumbers(text: str, region: str = DEFAULT_REGION) -> str:
+    """`to_e164` without the fast path: every number through `phonenumbers`."""
+    text = text.strip()
     if len(_DIGITS.findall(text)) < 6:
         return ""
     if text.startswith("00"):
