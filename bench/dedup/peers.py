@@ -26,7 +26,7 @@ import pyarrow as pa
 from doublemetaphone import doublemetaphone
 from rapidfuzz.distance import Levenshtein
 
-from himaya.dedup.blocking import BLOCKING_RULES
+from himaya.dedup.blocking import BLOCKING_RULES, with_block_flags
 from himaya.dedup.clustering import cluster
 from himaya.dedup.features import features_table
 from himaya.dedup.model import connect
@@ -122,7 +122,8 @@ def splink_features(records: Records, *, seed: int = 42, threads: int | None = N
     from splink import SettingsCreator, block_on
 
     started = time.perf_counter()
-    table = features_table(records)
+    # The blocking rules also read the block-size flags (blocking.py).
+    table = with_block_flags(features_table(records), connect(threads))
     prep = time.perf_counter() - started
     settings = SettingsCreator(
         link_type="dedupe_only",

@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from himaya.dedup.blocking import BLOCKING_RULES
+from himaya.dedup.blocking import BLOCK_COLUMNS, BLOCKING_RULES, with_block_flags
 from himaya.dedup.features import FEATURES_VERSION
 from himaya.dedup.names import EQUIVALENTS_FILE
 
@@ -361,6 +361,10 @@ def _linker(table: pa.Table, model_settings: dict[str, Any], con: duckdb.DuckDBP
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(con)
+    # The blocking rules read the block-size flags, in training too (Splink
+    # checks the columns of every rule).
+    if not set(BLOCK_COLUMNS) <= set(table.schema.names):
+        table = with_block_flags(table, con)
     frame = db_api.register(table, table_name=f"records_{id(table)}")
     return Linker(frame, model_settings, log_level=logging.WARNING)
 
@@ -526,8 +530,8 @@ def score(
                       "blocking_rules_to_generate_predictions": BLOCKING_RULES}
     if not term_frequencies:
         model_settings = _without_term_frequencies(model_settings)
-    linker = _linker(table, model_settings, con)
     started = time.perf_counter()
+    linker = _linker(table, model_settings, con)
     if term_frequencies:
         for column in ("name_key", "phone"):
             linker.table_management.compute_tf_table(column)
