@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 import secrets
 
 from cryptography.hazmat.primitives import hashes
@@ -33,6 +34,11 @@ GROUP = 4
 VERSION = b"\x01"
 # What people and scanners type that Crockford decoding forgives.
 _ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# After upper-casing, what is not an ASCII letter or digit is dropped.
+_DROPPED = re.compile(r"[^0-9A-Z]+")
+# A canonical code, and its symbols as the digits Python's int(…, 32) reads.
+_CANONICAL = re.compile(f"[{re.escape(ALPHABET)}]{{{SYMBOLS}}}")
+_TO_DIGITS = str.maketrans(ALPHABET, "0123456789ABCDEFGHIJKLMNOPQRSTUV")
 
 
 @functools.cache
@@ -58,8 +64,8 @@ def lookup_key() -> bytes:
 
 
 def _tag(random_part: int) -> int:
-    mac = hmac.new(signing_key(), VERSION + random_part.to_bytes(8, "big"), hashlib.sha256)
-    return int.from_bytes(mac.digest(), "big") >> (256 - TAG_BITS)
+    mac = hmac.digest(signing_key(), VERSION + random_part.to_bytes(8, "big"), "sha256")
+    return int.from_bytes(mac, "big") >> (256 - TAG_BITS)
 
 
 def _encode(value: int) -> str:
@@ -80,17 +86,16 @@ def normalise(raw: str) -> str:
     A QR scanner in keyboard-wedge mode may type a prefix or a trailing newline;
     anything that is not a letter or digit is dropped.
     """
-    return "".join(ch for ch in raw.upper() if ch.isascii() and ch.isalnum()).translate(_ALIASES)
+    # One regular expression rather than a test per character: a till's every call.
+    return _DROPPED.sub("", raw.upper()).translate(_ALIASES)
 
 
 def is_authentic(raw: str) -> bool:
     """Whether the code carries a valid signature: no database involved."""
     code = normalise(raw)
-    if len(code) != SYMBOLS or any(ch not in ALPHABET for ch in code):
+    if not _CANONICAL.fullmatch(code):
         return False
-    value = 0
-    for ch in code:
-        value = value * 32 + ALPHABET.index(ch)
+    value = int(code.translate(_TO_DIGITS), 32)
     random_part, tag = value >> TAG_BITS, value & ((1 << TAG_BITS) - 1)
     expected = _tag(random_part)
     return hmac.compare_digest(tag.to_bytes(5, "big"), expected.to_bytes(5, "big"))

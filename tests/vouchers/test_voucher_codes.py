@@ -63,3 +63,25 @@ def test_the_database_holds_a_keyed_hash_never_the_code(world):
         rows = " ".join(str(value) for row in cursor.fetchall() for value in row)
     assert issued.code not in rows and codes.display(issued.code) not in rows
     assert issued.code[4:] not in rows  # only the first group is kept, as a hint
+
+
+def test_normalising_and_decoding_match_the_plain_definitions():
+    """The regular expressions and int(…, 32) read exactly what a character-by-character
+    reading does (upper case, ASCII letters and digits, aliases; Crockford's digits)."""
+    import random
+
+    def plain_normalise(raw: str) -> str:
+        return "".join(ch for ch in raw.upper() if ch.isascii() and ch.isalnum()).translate(codes._ALIASES)
+
+    rng = random.Random(6)
+    sample = codes.ALPHABET + "ilouIOLU-_ \n\tßſıéٍ٣²ⅷﬀ" + "abcxyz"
+    for _ in range(3000):
+        raw = "".join(rng.choice(sample) for _ in range(rng.randint(0, 30)))
+        assert codes.normalise(raw) == plain_normalise(raw), raw
+    for _ in range(200):
+        code = codes.new_code()
+        value = 0
+        for ch in code:
+            value = value * 32 + codes.ALPHABET.index(ch)
+        assert int(code.translate(codes._TO_DIGITS), 32) == value
+        assert codes.is_authentic(code.lower()) and not codes.is_authentic(code[:-1] + "U")
