@@ -119,7 +119,8 @@ def _check_vendors(vendors: Sequence[Organisation], category: str) -> None:
             ) % {"name": vendor.name}})
 
 
-def _check_beneficiaries(partner: Organisation, beneficiaries: Sequence[Person | Household]) -> None:
+def _check_beneficiaries(partner: Organisation, beneficiaries: Sequence[Person | Household],
+                         actor: Any = None) -> None:
     if not beneficiaries:
         raise ValidationError(_("Choose at least one person or household."))
     if len(beneficiaries) > MAX_BATCH:
@@ -129,8 +130,9 @@ def _check_beneficiaries(partner: Organisation, beneficiaries: Sequence[Person |
         if beneficiary.organisation_id != partner.pk:
             raise ValidationError(_("%(code)s is not in your caseload.") % {"code": beneficiary})
     people = [b for b in beneficiaries if isinstance(b, Person)]
-    # A record absorbed by a merge takes nothing new: the message names the survivor.
-    refuse_merged(*people)
+    # A record absorbed by a merge takes nothing new: the message names the survivor when
+    # the issuer may see it (decision 0204).
+    refuse_merged(*people, actor=actor)
     if people:
         consenting = set(
             Consent.objects.filter(
@@ -182,7 +184,7 @@ def voucher_issue(
     vendors = list(vendors)
     _check_vendors(vendors, category)
     beneficiaries = list(beneficiaries)
-    _check_beneficiaries(partner, beneficiaries)
+    _check_beneficiaries(partner, beneficiaries, actor)
     deliveries = list(deliveries) if deliveries is not None else [None] * len(beneficiaries)
     for delivery, beneficiary in zip(deliveries, beneficiaries, strict=True):
         if delivery is None:

@@ -4,13 +4,14 @@ written against it; an un-merge brings it back exactly (decision 0204)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from himaya.assistance.models import Delivery
 from himaya.assistance.services import DeliveryRefused, distribution_targets_set
@@ -19,6 +20,8 @@ from himaya.dedup.services import person_merge, person_unmerge
 from himaya.registry import queries
 from himaya.registry.models import Person
 from himaya.registry.services import MemberData, household_register, merged_message
+from himaya.vouchers.models import Voucher
+from himaya.vouchers.services import voucher_issue
 from tests.assistance.factories import deliver, distribution_of
 from tests.dedup.factories import twice_registered
 from tests.registry.factories import make_person
@@ -106,11 +109,18 @@ def test_no_delivery_voucher_household_or_list_place_is_written_against_an_absor
     with pytest.raises(ValidationError) as refused:
         distribution_targets_set(actor=coordinator, distribution=distribution, people=[absorb], filters={})
     assert keep.code_display in " ".join(refused.value.messages)
+    # Voucher issuing passes the issuer: the coordinator, who sees the survivor, is told it.
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as refused:
+        voucher_issue(actor=coordinator, beneficiaries=[absorb], category="food", value="300",
+                      valid_from=today, valid_until=today + dt.timedelta(days=30))
+    assert keep.code_display in " ".join(refused.value.messages)
     # A write that does not say who makes it is refused without naming the survivor.
     with pytest.raises(ValidationError) as refused:
         issue(world.partner_a, person=absorb)
     assert keep.code_display not in " ".join(refused.value.messages)
     assert absorb.code_display in " ".join(refused.value.messages)
+    assert not Voucher.objects.filter(person=absorb).exists()
     assert not Delivery.objects.filter(person=absorb).exists()
     # The survivor takes them.
     assert deliver(world.partner_a, person=keep).person_id == keep.pk
