@@ -11,11 +11,19 @@ them.
 - Two records that contradict each other (`conflicts`; see `conflicts.py`: two
   different full birth dates, for instance) are not put in one cluster
   automatically. Their pairs stay for review.
+
+`refused`, when given, receives why each pair at or above the threshold was not
+used to join its two groups: `DECIDED_DIFFERENT`, or the kind of contradiction
+that `conflicts` returned. The review page shows it (a strong pair in the queue
+would otherwise look like a mistake).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
+
+# The reason a pair was refused when a reviewer's "different people" blocked it.
+DECIDED_DIFFERENT = "decided_different"
 
 
 def cluster(
@@ -24,7 +32,8 @@ def cluster(
     *,
     threshold: float,
     cannot_link: Iterable[tuple[str, str]] = (),
-    conflicts: Callable[[str, str], bool] | None = None,
+    conflicts: Callable[[str, str], object] | None = None,
+    refused: MutableMapping[tuple[str, str], str] | None = None,
 ) -> dict[str, str]:
     """Map every record id to its cluster id (the smallest record id in the cluster).
 
@@ -54,9 +63,16 @@ def cluster(
         if len(members[a]) < len(members[b]):
             a, b = b, a
         if apart and any(apart.get(x, set()).intersection(members[a]) for x in members[b]):
+            if refused is not None:
+                refused[(left, right)] = DECIDED_DIFFERENT
             continue
-        if conflicts and any(conflicts(x, y) for x in members[a] for y in members[b]):
-            continue
+        if conflicts:
+            kind = next((k for x in members[a] for y in members[b] if (k := conflicts(x, y))),
+                        None)
+            if kind:
+                if refused is not None:
+                    refused[(left, right)] = str(kind)
+                continue
         parent[b] = a
         members[a].extend(members.pop(b))
 

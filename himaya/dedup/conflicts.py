@@ -68,18 +68,31 @@ def _dates_differ(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
     return sum(x != y for x, y in zip(a, b, strict=True)) >= 2
 
 
-def contradict(a: Record, b: Record) -> bool:
+# What kind of contradiction keeps two records apart (shown to the reviewer).
+BIRTH_DATES = "birth_dates"
+BIRTH_YEARS = "birth_years"
+DOCUMENTS = "documents"
+
+
+def contradiction(a: Record, b: Record) -> str:
+    """The kind of contradiction between two records, or "" if there is none."""
     (date_a, year_a, doc_a), (date_b, year_b, doc_b) = a, b
     if date_a and date_b and _dates_differ(date_a, date_b):
-        return True
+        return BIRTH_DATES
     if year_a is not None and year_b is not None and abs(year_a - year_b) > YEARS_APART:
-        return True
-    return bool(doc_a and doc_b and not _one_edit(doc_a, doc_b))
+        return BIRTH_YEARS
+    if doc_a and doc_b and not _one_edit(doc_a, doc_b):
+        return DOCUMENTS
+    return ""
+
+
+def contradict(a: Record, b: Record) -> bool:
+    return bool(contradiction(a, b))
 
 
 def contradictions(
     table: pa.Table, strong: Iterable[tuple[str, str]] = (),
-) -> Callable[[str, str], bool]:
+) -> Callable[[str, str], str]:
     """`conflict(id_a, id_b)` over a features table (`features.SCHEMA`).
 
     `strong`: pairs whose own weight reaches `DIRECT_EVIDENCE`. Their evidence
@@ -98,7 +111,10 @@ def contradictions(
 
     direct = {(a, b) if a < b else (b, a) for a, b in strong}
 
-    def conflict(a: str, b: str) -> bool:
-        return contradict(records[a], records[b]) and ((a, b) if a < b else (b, a)) not in direct
+    def conflict(a: str, b: str) -> str:
+        """The kind of contradiction (see `contradiction`), "" if none: truthy when
+        the two records may not be joined automatically."""
+        kind = contradiction(records[a], records[b])
+        return kind if kind and ((a, b) if a < b else (b, a)) not in direct else ""
 
     return conflict

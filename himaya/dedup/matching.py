@@ -27,6 +27,9 @@ class DedupResult:
     auto_merged_pairs: int
     model: TrainedModel
     timings: dict[str, float] = field(default_factory=dict)
+    # Review pairs at or above the auto-merge weight, and why they were kept
+    # apart (`clustering.DECIDED_DIFFERENT` or a kind from `conflicts.py`).
+    kept_apart: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def choose_model(
@@ -86,12 +89,14 @@ def deduplicate(
 
     began = time.perf_counter()
     pairs = list(zip(scored.left, scored.right, scored.weight, strict=True))
+    refused: dict[tuple[str, str], str] = {}
     clusters = cluster(
         table.column("unique_id").to_pylist(),
         pairs,
         threshold=chosen.thresholds.auto_merge,
         cannot_link=cannot_link,
         conflicts=contradictions(table, ((a, b) for a, b, w in pairs if w >= DIRECT_EVIDENCE)),
+        refused=refused,
     )
     auto = chosen.thresholds.auto_merge
     # Every scored pair left in two clusters goes to review: those between the
@@ -104,4 +109,6 @@ def deduplicate(
     timings["total"] = time.perf_counter() - started
     done("cluster")
     merged = sum(w >= auto and clusters[a] == clusters[b] for a, b, w in pairs)
-    return DedupResult(clusters, review, merged, chosen, timings)
+    kept_apart = {pair: why for pair, why in refused.items()
+                  if clusters[pair[0]] != clusters[pair[1]]}
+    return DedupResult(clusters, review, merged, chosen, timings, kept_apart)

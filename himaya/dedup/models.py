@@ -103,6 +103,17 @@ class CandidatePair(models.Model):
         RUN = "run", _("deduplication run")
         REGISTRATION = "registration", _("registration check")
 
+    class KeptApart(models.TextChoices):
+        """Why a pair strong enough to merge was not merged (conflicts.py, clustering.py)."""
+
+        BIRTH_DATES = "birth_dates", _(
+            "two of these records have full birth dates that cannot be one person's")
+        BIRTH_YEARS = "birth_years", _(
+            "two of these records have birth years more than five years apart")
+        DOCUMENTS = "documents", _("two of these records have different document numbers")
+        DECIDED_DIFFERENT = "decided_different", _(
+            "a reviewer judged two of these records to be different people")
+
     person_low = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     person_high = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     run = models.ForeignKey(DedupRun, null=True, blank=True, on_delete=models.SET_NULL,
@@ -112,6 +123,10 @@ class CandidatePair(models.Model):
     band = models.CharField(_("band"), max_length=8, choices=Band.choices, default=Band.REVIEW)
     # [{"field": "birth", "level": "one year apart", "agreement": "partial", "weight": 1.3}]
     detail = models.JSONField(default=list, blank=True)
+    # Set when the pair scored at or above the automatic-merge weight but a
+    # contradiction kept its two groups apart: it is then in the review band.
+    kept_apart = models.CharField(_("kept apart"), max_length=20, choices=KeptApart.choices,
+                                  blank=True, default="")
     status = models.CharField(_("status"), max_length=12, choices=PairStatus.choices,
                               default=PairStatus.PENDING, db_index=True)
     # The two caseloads, kept so that the queue filters without joining people.

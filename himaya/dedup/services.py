@@ -84,6 +84,7 @@ def dedup_run(*, run: DedupRun, progress: Progress | None = None) -> DedupRun:
     timings: dict[str, float] = {"load": round(time.perf_counter() - started, 2)}
     review: list[tuple[str, str, float]] = []
     auto_pairs: list[tuple[str, str]] = []
+    kept_apart: dict[tuple[str, str], str] = {}
     version = ""
     if len(records) >= 2:
         result = deduplicate(records, store=ModelStore(), thresholds=thresholds,
@@ -91,6 +92,7 @@ def dedup_run(*, run: DedupRun, progress: Progress | None = None) -> DedupRun:
                              on_phase=lambda phase: step(phase) if phase in PHASES else None)
         timings.update({k: round(v, 2) for k, v in result.timings.items()})
         review = result.review
+        kept_apart = result.kept_apart
         version = str(result.model.metadata.get("version") or
                       f"trained {result.model.metadata.get('trained_at', '')}")[:40]
         members: dict[str, list[str]] = defaultdict(list)
@@ -99,7 +101,7 @@ def dedup_run(*, run: DedupRun, progress: Progress | None = None) -> DedupRun:
         for cluster_id, ids_in in members.items():
             auto_pairs += [(cluster_id, other) for other in ids_in if other != cluster_id]
     began = time.perf_counter()
-    counts = _store_pairs(run, by_id, review, auto_pairs, thresholds)
+    counts = _store_pairs(run, by_id, review, auto_pairs, thresholds, kept_apart)
     timings["store"] = round(time.perf_counter() - began, 2)
     step("store")
     DedupRun.objects.filter(pk=run.pk).update(
@@ -117,8 +119,17 @@ def dedup_run(*, run: DedupRun, progress: Progress | None = None) -> DedupRun:
 def _store_pairs(
     run: DedupRun, by_id: dict[str, dict[str, str]], review: list[tuple[str, str, float]],
     auto_pairs: list[tuple[str, str]], thresholds: Thresholds,
+    kept_apart: dict[tuple[str, str], str] | None = None,
 ) -> dict[str, int]:
+    """Store the run's pairs. The band follows the clusters, not the weight: a pair
+    whose records were merged is "auto"; every other pair is "review", including
+    one above the automatic-merge weight that a contradiction kept apart (its
+    reason is stored in `kept_apart` and shown on the review page)."""
     wanted: dict[tuple[int, int], str] = {}
+    why: dict[tuple[int, int], str] = {}
+    for (a, b), reason in (kept_apart or {}).items():
+        if reason in CandidatePair.KeptApart.values:
+            why[ordered(int(a), int(b))] = reason
     for a, b, _w in review:
         wanted[ordered(int(a), int(b))] = CandidatePair.Band.REVIEW
     for a, b in auto_pairs:
@@ -131,25 +142,26 @@ def _store_pairs(
     create, update = [], []
     known = 0
     for (low, high), score in zip(keys, scores, strict=True):
-        band = (CandidatePair.Band.AUTO if score.weight >= thresholds.auto_merge
-                else CandidatePair.Band.REVIEW)
-        if wanted[(low, high)] == CandidatePair.Band.REVIEW and score.weight < thresholds.review:
+        band = wanted[(low, high)]
+        reason = why.get((low, high), "") if band == CandidatePair.Band.REVIEW else ""
+        if band == CandidatePair.Band.REVIEW and not reason and score.weight < thresholds.review:
             continue  # term frequencies put it in; on its own it is too weak to show
         cross = by_id[str(low)]["partner"] != by_id[str(high)]["partner"]
         pair = existing.get((low, high))
         if pair is None:
             create.append(CandidatePair(
                 person_low_id=low, person_high_id=high, run=run, weight=score.weight, band=band,
-                detail=score.detail(), cross_partner=cross,
+                detail=score.detail(), cross_partner=cross, kept_apart=reason,
             ))
         elif pair.status in (PairStatus.DIFFERENT, PairStatus.SAME):
             known += 1  # decided: never proposed again
         else:
             pair.run, pair.weight, pair.band, pair.detail = run, score.weight, band, score.detail()
+            pair.kept_apart = reason
             update.append(pair)
     CandidatePair.objects.bulk_create(create, batch_size=1000)
-    CandidatePair.objects.bulk_update(update, ["run", "weight", "band", "detail", "updated_at"],
-                                      batch_size=1000)
+    CandidatePair.objects.bulk_update(
+        update, ["run", "weight", "band", "detail", "kept_apart", "updated_at"], batch_size=1000)
     stored = create + update
     return {
         "pairs_review": sum(p.band == CandidatePair.Band.REVIEW for p in stored),
