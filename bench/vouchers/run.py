@@ -32,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -302,13 +303,57 @@ def descendants(pid: int) -> list[int]:
     return children + [d for c in children for d in descendants(c)]
 
 
-def server_pids(master: int, base: str, database: str = DB_NAME) -> tuple[list[int], list[int]]:
-    """The web server's processes (its master and workers) and the PostgreSQL backends
-    serving the bench database (persistent connections: the same ones all along)."""
-    backends = subprocess.run(
-        ["psql", base, "-Atc", f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'"],
-        capture_output=True, text=True, check=True).stdout.split()
-    return [master, *descendants(master)], [int(p) for p in backends]
+class BackendCPU:
+    """CPU of the PostgreSQL backends serving the bench database, sampled from /proc every
+    quarter second while the load runs: a backend that a worker opens and closes during
+    the run (Django reconnects after CONN_MAX_AGE) is counted up to its last sample, which
+    a reading at the start and the end alone would miss."""
+
+    def __init__(self, database: str = DB_NAME) -> None:
+        self.marker = f" {database} ".encode()
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.others: set[int] = set()  # not PostgreSQL: not read again (the scan stays cheap)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _scan(self, initial: bool) -> None:
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            if pid in self.others:
+                continue
+            if pid not in self.last:
+                try:
+                    title = Path(f"/proc/{pid}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if not title.startswith(b"postgres:"):
+                    self.others.add(pid)
+                if self.marker not in title:  # (a backend still starting up: read again)
+                    continue
+            cpu = cpu_seconds([pid])
+            if pid not in self.first:
+                self.first[pid] = cpu if initial else 0.0  # born during the run: all of it
+            self.last[pid] = max(cpu, self.last.get(pid, 0.0))
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.25):
+            self._scan(initial=False)
+
+    def __enter__(self) -> BackendCPU:
+        self._scan(initial=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self._scan(initial=False)
+
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def server_command(args: argparse.Namespace, workers: int, port: int) -> list[str]:
@@ -383,15 +428,14 @@ def main() -> int:
         # Throughput: partial redemptions of 1 MAD spread over the pool (some rows contended).
         jobs = [(tokens[i % CLIENTS], pool[(i * 7919) % len(pool)], "1", f"t-{uuid.uuid4()}")
                 for i in range(args.requests)]
-        web, backends = server_pids(server.pid, base)
-        web_before, db_before = cpu_seconds(web), cpu_seconds(backends)
-        elapsed, results, client_cpu = load(port, jobs)
+        web = [server.pid, *descendants(server.pid)]
+        web_before = cpu_seconds(web)
         # CPU the server side (web server workers + PostgreSQL backends) spent per
         # redemption: what the machine's other tenants distort much less than wall time.
-        # Backends opened during the run (a thread's first request) count from zero.
-        late = [p for p in server_pids(server.pid, base)[1] if p not in backends]
+        with BackendCPU() as backends:
+            elapsed, results, client_cpu = load(port, jobs)
         web_cpu = cpu_seconds(web) - web_before
-        db_cpu = cpu_seconds(backends) - db_before + cpu_seconds(late)
+        db_cpu = backends.seconds()
         server_cpu = web_cpu + db_cpu
         load_average = os.getloadavg()[0]
         ok = [lat for status, lat in results if status == 201]
