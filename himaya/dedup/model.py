@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from himaya.dedup import term_frequencies as people_tf
 from himaya.dedup.blocking import BLOCK_COLUMNS, BLOCKING_RULES, with_block_flags
 from himaya.dedup.features import FEATURES_VERSION
 from himaya.dedup.names import EQUIVALENTS_FILE
@@ -534,8 +535,11 @@ def score(
     started = time.perf_counter()
     linker = _linker(with_block_flags(table, con), model_settings, con)
     if term_frequencies:
+        # The phone's frequency counts people, not records (term_frequencies.py).
+        people = people_tf.register(linker, table, con)
         for column in ("name_key", "phone"):
-            linker.table_management.compute_tf_table(column)
+            if column not in people:
+                linker.table_management.compute_tf_table(column)
     # Chunks bound the memory of one join at a time on large batches; each chunk
     # pair repeats the blocking on a slice, so small batches run in one piece.
     chunks = max(1, math.ceil(table.num_rows / PREDICT_CHUNK_RECORDS))
