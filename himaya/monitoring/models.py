@@ -157,8 +157,9 @@ class Indicator(TitledInThreeLanguages):
     @property
     def is_about_people(self) -> bool:
         if self.unit in {"MAD", "mad"}:
-            # Money is not a count of anyone; money delivered goes to outsiders through the
-            # release, with the count it adds up (monitoring/release.py, decision 0702).
+            # Money is not a count of anyone; money delivered and voucher values go to
+            # outsiders through the release, with the count they add up, and hand-entered
+            # money rounded (monitoring/release.py, queries.py, decision 0702).
             return False
         if self.is_computed:
             from himaya.monitoring.measures import KINDS

@@ -29,6 +29,8 @@ from himaya.monitoring.models import (
 )
 from himaya.organisations.models import Organisation, Programme
 
+# Units that say an indicator is money (models.Indicator.is_about_people reads the same).
+MONEY_UNITS = {"MAD", "mad"}
 # How long computed actuals are reused before the records are read again (seconds).
 RESULTS_CACHE_SECONDS = env_int("HIMAYA_RESULTS_CACHE_SECONDS", 600)
 
@@ -187,8 +189,9 @@ def _released_cells(indicator: Indicator, cells: list[Cell], total: Cell,
 
 
 def _is_released_money(indicator: Indicator) -> bool:
-    """Money delivered: published to outsiders only from the release, where each sum goes
-    with the count of deliveries it adds up (a fixed unit value turns one into the other)."""
+    """Money delivered, voucher values issued and redeemed: published to outsiders only from
+    the release, where each sum goes with the count (deliveries, vouchers, redemptions) it
+    adds up (a fixed unit or face value turns one into the other)."""
     from himaya.monitoring.release import MONEY_KINDS
 
     return indicator.is_computed and indicator.definition.get("kind") in MONEY_KINDS
@@ -203,6 +206,15 @@ def _protected_cells(indicator: Indicator, cells: list[Cell], total: Cell,
         for cell in [*cells, total]:
             if cell.actual is not None:
                 cell.actual, cell.suppressed = None, True
+        return
+    if not indicator.is_computed and indicator.unit in MONEY_UNITS:
+        # Hand-entered money: an aggregate staff entered, no records behind it and so no
+        # count to protect; rounded like released money (decision 0702, 2026-11-29).
+        from himaya.monitoring.release import round_money
+
+        for cell in [*cells, total]:
+            if cell.actual is not None:
+                cell.actual = Decimal(round_money(cell.actual))
         return
     if not indicator.is_about_people:
         return
@@ -310,7 +322,8 @@ class Breakdown:
 
 # Kinds whose numbers are cut from the release's atoms: an outsider reads their breakdowns
 # from the release or not at all (another cut could be subtracted from a released number).
-RELEASED_KINDS = {"deliveries", "distinct_people", "distinct_households", "value_delivered"}
+RELEASED_KINDS = {"deliveries", "distinct_people", "distinct_households", "value_delivered",
+                  "value_issued", "value_redeemed"}
 # Kinds whose release reads the delivery cube, filters (types, categories, modalities) included.
 _FILTERED_RELEASED_KINDS = {"deliveries", "value_delivered"}
 
@@ -323,15 +336,16 @@ def _released_breakdown(indicator: Indicator, window: measures.Window, by: tuple
     kind = indicator.definition.get("kind")
     params = {k for k in indicator.definition if k != "kind"}
     if kind not in RELEASED_KINDS or (kind not in _FILTERED_RELEASED_KINDS and params):
-        return None  # counted on its own (people trained, vouchers...): its own protection
+        return None  # counted on its own (people trained...): its own protection
     current = releases.current()
     name = None
     if current is not None:
         name = next((n for (pk, n), span in current.windows.items()
                      if pk == indicator.pk and span == (window.start, window.end)), None)
     total_key = releases.indicator_key(indicator.pk, name or "", None, None)
+    # Only the indicator's own breakdowns are released: any other would read as zeros.
     if (name is None or len(by) != 1 or by[0] not in releases.BREAKDOWN_DIMENSIONS
-            or not current.has(total_key)):
+            or by[0] not in indicator.disaggregations or not current.has(total_key)):
         raise measures.DefinitionError(
             _("This breakdown is not published outside the mission: ask for it to be added "
               "to the published tables."))

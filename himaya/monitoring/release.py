@@ -21,11 +21,18 @@ people and households per (reach signature, attributes). What is published:
   it were published: with a fixed unit value, money gives it away), and rounded to the
   nearest MONEY_UNIT.
 
+- each programme's computed voucher values issued and redeemed (MAD), per period and over
+  the programme, with their breakdowns by region and partner (the issuing association's):
+  as money delivered, with the count each sum adds up — vouchers issued, redemptions — in
+  two more families of atoms (partner, region, day), read from the voucher tables when the
+  release is built (the aggregates' fingerprint counts them, so a new voucher or
+  redemption makes a new version).
+
 `himaya.disclosure.linked.protect_linked` then decides every suppression at once, so the
 same number is shown everywhere or nowhere, and no published number minus another is a
 hidden number or a small count. What is not in the release (a breakdown by vulnerability or
 by two dimensions, a distinct-people indicator filtered by type, hand-entered values,
-voucher values, people trained) is protected on its own and, for breakdowns, not shown to
+people trained) is protected on its own and, for breakdowns, not shown to
 outsiders at all: see docs/decisions/0702-one-protected-release.md.
 """
 
@@ -59,7 +66,10 @@ ALL = "all"
 # Published money is rounded to this many MAD: a sum that moves by one delivery's value
 # (tens or hundreds of MAD) usually does not move the published figure.
 MONEY_UNIT = 1000
-MONEY_KINDS = frozenset({"value_delivered"})
+# Voucher values: the count a sum adds up is the vouchers issued, or the redemptions.
+VOUCHER_KINDS = frozenset({"value_issued", "value_redeemed"})
+MONEY_KINDS = frozenset({"value_delivered", *VOUCHER_KINDS})
+VOUCHER_DIMENSIONS = ("region", "partner")
 
 
 @dataclass
@@ -104,7 +114,8 @@ def indicator_key(indicator_pk: int, window: str, dimension: str | None = None,
 
 
 def money_count_key(key: tuple) -> tuple:
-    """The count of deliveries a money cell sums: protected with the counts, never shown."""
+    """The count (deliveries, vouchers issued, redemptions) a money cell sums: protected with
+    the counts, never shown."""
     return ("money-count", *key)
 
 
@@ -188,6 +199,32 @@ def _reach_atoms(unit: str, years: list[int]) -> _Family:
     return _Family("people" if unit == "p" else "households", list(merged.items()))
 
 
+def _voucher_atoms(kind: str) -> _Family:
+    """Vouchers issued (or redemptions) per (issuing partner, its region, day), with their
+    money: the atoms of the voucher values. A day, not a bucket: reporting periods need not
+    fall on the aggregates' cuts, and the totals read by day (`issued_at__date`, `at__date`)."""
+    from django.db.models import CharField, Count, F, Sum, Value
+    from django.db.models.functions import Coalesce, TruncDate
+
+    from himaya.vouchers.models import Redemption, Voucher
+
+    if kind == "value_issued":
+        qs, prefix, moment, amount, name = Voucher.objects.all(), "", "issued_at", "value", "vouchers"
+    else:
+        qs, prefix, moment, amount, name = (Redemption.objects.all(), "voucher__", "at", "amount",
+                                            "redemptions")
+    rows = list(qs.annotate(
+        a_partner=F(f"{prefix}partner__code"),
+        a_region=Coalesce(F(f"{prefix}partner__region__code"), Value(UNKNOWN),
+                          output_field=CharField()),
+        a_day=TruncDate(moment),
+    ).order_by().values_list("a_partner", "a_region", "a_day").annotate(
+        n=Count("pk"), money=Sum(amount)))
+    family = _Family(name, [((partner, region, day), n) for partner, region, day, n, _m in rows])
+    family.amounts = [m or Decimal(0) for *_key, m in rows]
+    return family
+
+
 def _add_money(out: list[Aggregate], money: dict[Hashable, Decimal], family: _Family,
                table: Hashable, select: Callable[[tuple], bool],
                cell: Callable[[tuple], Hashable], key: Callable[[Hashable], Hashable],
@@ -220,6 +257,7 @@ def _build(state: aggregates.State) -> Release:
     year_of = state.bucket_year
     out: list[Aggregate] = []
     money: dict[Hashable, Decimal] = {}
+    vouchers: dict[str, _Family] = {}  # read only when an indicator asks for them
 
     # Public tables, for all programmes and for each programme with deliveries.
     years = sorted({year_of(b) for b in range(state.buckets)})
@@ -292,15 +330,30 @@ def _build(state: aggregates.State) -> Release:
         threshold = MEDICAL_THRESHOLD if indicator.sensitive else STANDARD_THRESHOLD
         spans = [(str(p.pk), p.start, p.end) for p in periods[programme.pk]]
         spans.append(("total", programme.start, programme.end))
+        if kind in VOUCHER_KINDS:
+            if kind not in vouchers:
+                vouchers[kind] = _voucher_atoms(kind)
+            partners = set(programme.agreements.values_list("partner__code", flat=True))
         for name, start, end in spans:
-            buckets = state.buckets_for(start, end)
+            buckets = [] if kind in VOUCHER_KINDS else state.buckets_for(start, end)
             if buckets is None or end is None:
                 continue
             windows[(indicator.pk, name)] = (start, end)
             chosen = set(buckets)
             dims = [d for d in indicator.disaggregations if d in BREAKDOWN_DIMENSIONS]
             table = ("indicator", indicator.pk, name)
-            if kind == "deliveries" or is_money:
+            if kind in VOUCHER_KINDS:
+                # Vouchers carry no programme: those of the programme's partners, by day.
+                family = vouchers[kind]
+
+                def select(k: tuple, partners: set = partners, start: dt.date | None = start,
+                           end: dt.date = end) -> bool:
+                    return k[0] in partners and (start is None or start <= k[2]) and k[2] <= end
+
+                def dimension(k: tuple, d: str) -> str:
+                    return str(k[0] if d == "partner" else k[1])
+                dims = [d for d in dims if d in VOUCHER_DIMENSIONS]
+            elif kind == "deliveries" or is_money:
                 family = deliveries
                 select = _delivery_filter(programme.pk, chosen, params)
                 positions = {"sex": 6, "age_group": 7, "nationality": 8, "region": 3,
@@ -355,7 +408,7 @@ def current() -> Release | None:
     state = aggregates.current_state()
     if state is None:
         return None
-    key = f"monitoring:release:2:{state.version}"  # 2: releases carry money
+    key = f"monitoring:release:3:{state.version}"  # 3: releases carry voucher money
     release = cache.get(key)
     if release is None:
         release = _build(state)
@@ -363,5 +416,5 @@ def current() -> Release | None:
     return release
 
 
-__all__ = ["ALL", "MONEY_KINDS", "MONEY_UNIT", "UNKNOWN", "Release", "current", "five_w_key",
-           "indicator_key", "money_count_key", "public_key", "round_money"]
+__all__ = ["ALL", "MONEY_KINDS", "MONEY_UNIT", "UNKNOWN", "VOUCHER_KINDS", "Release", "current",
+           "five_w_key", "indicator_key", "money_count_key", "public_key", "round_money"]

@@ -16,6 +16,7 @@ import io
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -27,16 +28,20 @@ from himaya.assistance.models import Delivery
 from himaya.monitoring import measures, queries
 from himaya.monitoring.models import Indicator, ReportingPeriod
 from himaya.monitoring.release import round_money
+from himaya.organisations.models import Organisation
 from himaya.reference.models import Region
 from himaya.registry.models import HouseholdMember
 from himaya.reporting.figures import public_figures
 from himaya.reporting.open_data import five_w_xlsx, hxl_csv
+from himaya.vouchers.models import Redemption, Voucher
 from tests.factories import AgreementFactory, OrganisationFactory, ProgrammeFactory
 from tests.monitoring import builders as b
 
 TYPES = {"food-kit": "food", "hygiene-kit": "hygiene", "medical-assistance": "medical"}
 DIRECT = {"food", "hygiene", "non_food"}
 YEARS = (2020, 2021, 2022)
+MONEY = {"value_delivered", "value_issued", "value_redeemed"}
+CASABLANCA = ZoneInfo("Africa/Casablanca")
 
 people_strategy = st.lists(
     st.tuples(st.sampled_from(["female", "male", "other"]),
@@ -48,9 +53,16 @@ deliveries_strategy = st.lists(
     st.tuples(st.integers(0, 13), st.sampled_from(sorted(TYPES)), st.sampled_from(YEARS),
               st.integers(1, 12), st.integers(0, 2), st.booleans()),
     min_size=1, max_size=45)
+# Vouchers: (person, partner, year, month issued, year redeemed in full or None). One face
+# value, so a voucher sum is a count of vouchers (or of redemptions) in disguise.
+FACE_VALUE = Decimal("300.00")
+vouchers_strategy = st.lists(
+    st.tuples(st.integers(0, 13), st.integers(0, 2), st.sampled_from(YEARS), st.integers(1, 12),
+              st.sampled_from([None, *YEARS])),
+    min_size=1, max_size=40)
 
 
-def _build(people_spec: list, delivery_spec: list) -> Any:
+def _build(people_spec: list, delivery_spec: list, voucher_spec: list = ()) -> Any:
     programme = ProgrammeFactory(start=dt.date(2020, 1, 1), end=dt.date(2022, 12, 31))
     partners = [OrganisationFactory(code=f"x{i}", name_fr=f"Partenaire {i}",
                                     region=Region.objects.get(code=code))
@@ -66,6 +78,7 @@ def _build(people_spec: list, delivery_spec: list) -> Any:
     for who, type_code, year, month, partner, to_home in delivery_spec:
         target = {"household": home} if to_home else {"to": people[who % len(people)]}
         b.deliver(programme, partners[partner], type_code, dt.date(year, month, 1), **target)
+    _vouchers(people, partners, voucher_spec)
     for i, (definition, dims, sensitive) in enumerate([
         ({"kind": "deliveries", "categories": sorted(DIRECT)},
          ["sex", "age_group", "region", "partner", "vulnerability"], False),
@@ -78,11 +91,33 @@ def _build(people_spec: list, delivery_spec: list) -> Any:
         ({"kind": "value_delivered", "categories": sorted(DIRECT)},
          ["sex", "age_group", "region", "partner", "nationality"], False),
         ({"kind": "value_delivered", "types": ["food-kit"]}, ["sex", "partner"], False),
+        # Voucher values issued and redeemed (MAD): one face value, a count in disguise.
+        ({"kind": "value_issued"}, ["region", "partner"], False),
+        ({"kind": "value_redeemed"}, ["region", "partner"], False),
     ]):
         Indicator.objects.create(programme=programme, code=f"I{i}", title_fr=f"I{i}",
                                  definition=definition, disaggregations=dims, sensitive=sensitive,
-                                 unit="MAD" if definition["kind"] == "value_delivered" else "")
+                                 unit="MAD" if definition["kind"] in MONEY else "")
     return programme
+
+
+def _vouchers(people: list, partners: list, voucher_spec: list) -> None:
+    """Vouchers and full redemptions written straight to the tables (the voucher services
+    are tested in their own app; here only what the results count matters)."""
+    vendor = OrganisationFactory(code="v0", kind=Organisation.Kind.VENDOR)
+    for n, (who, partner, year, month, redeemed) in enumerate(voucher_spec):
+        at = dt.datetime(year, month, 1, 12, tzinfo=CASABLANCA)
+        voucher = Voucher.objects.create(
+            code_digest=f"test-{n}", code_hint="TEST", partner=partners[partner],
+            person=people[who % len(people)], category="food", value=FACE_VALUE,
+            balance=FACE_VALUE if redeemed is None else Decimal(0),
+            valid_from=at.date(), valid_until=dt.date(2023, 12, 31), issued_at=at)
+        if redeemed is not None:
+            Redemption.objects.create(
+                voucher=voucher, vendor=vendor, amount=FACE_VALUE, balance_after=Decimal(0),
+                at=dt.datetime(max(year, redeemed), 12 if redeemed > year else month, 15, 12,
+                               tzinfo=CASABLANCA),
+                idempotency_key=f"test-{n}")
 
 
 # --- The truth: what each published number counts --------------------------------------
@@ -93,6 +128,8 @@ class Truth:
         self.deliveries = list(Delivery.objects.select_related(
             "organisation__region", "commune__region", "assistance_type", "person__region",
             "person__organisation__region", "person__nationality"))
+        self.vouchers = list(Voucher.objects.select_related("partner__region"))
+        self.redemptions = list(Redemption.objects.select_related("voucher__partner__region"))
         self.members = defaultdict(list)
         for m in HouseholdMember.objects.select_related(
                 "person__region", "person__organisation__region", "person__nationality"):
@@ -233,7 +270,36 @@ def _truth_of(truth: Truth, indicator: Indicator, start: dt.date, end: dt.date,
               dim: str | None, key: str | None, value: Any, where: str) -> tuple:
     if indicator.definition["kind"] == "value_delivered":
         return _money_truth(truth, indicator, start, end, dim, key, value, where)
+    if indicator.definition["kind"] in ("value_issued", "value_redeemed"):
+        return _voucher_money_truth(truth, indicator, start, end, dim, key, value, where)
     return _count_truth(truth, indicator, start, end, dim, key, value, where)
+
+
+def _voucher_money_truth(truth: Truth, indicator: Indicator, start: dt.date, end: dt.date,
+                         dim: str | None, key: str | None, value: Any, where: str) -> tuple:
+    """A voucher sum, as the count it gives away: with one face value, the value issued is
+    the number of vouchers issued and the value redeemed the number of redemptions (each in
+    full). Partners and regions are the issuing association's."""
+    def partner_of(item: Any) -> Any:
+        return item.partner if isinstance(item, Voucher) else item.voucher.partner
+
+    def attribute(item: Any) -> str:
+        partner = partner_of(item)
+        return {"partner": partner.code,
+                "region": partner.region.code if partner.region_id else "unknown"}[dim]
+
+    if indicator.definition["kind"] == "value_issued":
+        family, items = "vouchers", [(v, v.issued_at, v.value) for v in truth.vouchers]
+    else:
+        family, items = "redemptions", [(r, r.at, r.amount) for r in truth.redemptions]
+    chosen = [(item, amount) for item, at, amount in items
+              if start <= at.astimezone(CASABLANCA).date() <= end
+              and (dim is None or attribute(item) == key)]
+    atoms = frozenset(item.pk for item, _amount in chosen)
+    if value is not None:
+        amount = sum((a for _item, a in chosen), Decimal(0))
+        assert value == round_money(amount), f"{where}: shows {value} MAD, sums {amount}"
+    return (family, atoms, None if value is None else len(atoms), f"{where} (money)")
 
 
 def _money_truth(truth: Truth, indicator: Indicator, start: dt.date, end: dt.date,
@@ -314,12 +380,12 @@ def _attack(numbers: list[tuple[str, frozenset, Any, str]]) -> None:
 @pytest.mark.django_db
 @settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(people_strategy, deliveries_strategy)
+@given(people_strategy, deliveries_strategy, vouchers_strategy)
 def test_no_hidden_figure_is_shown_elsewhere_or_recovered_by_a_difference(
-        client, people_spec, delivery_spec):  # noqa: ANN001
+        client, people_spec, delivery_spec, voucher_spec):  # noqa: ANN001
     with transaction.atomic():
         cache.clear()
-        programme = _build(people_spec, delivery_spec)
+        programme = _build(people_spec, delivery_spec, voucher_spec)
         truth = Truth()
         numbers = _published(client, programme, truth)
         assert len(numbers) > 50

@@ -12,8 +12,10 @@ from django.core.cache import cache
 
 from himaya.monitoring import measures, queries
 from himaya.monitoring import release as releases
-from himaya.monitoring.models import Indicator, ReportingPeriod
+from himaya.monitoring.models import Indicator, ManualValue, ReportingPeriod
+from himaya.organisations.models import Organisation
 from himaya.reference.models import Region
+from himaya.vouchers.models import Redemption, Voucher
 from tests.factories import AgreementFactory, OrganisationFactory, ProgrammeFactory
 from tests.monitoring import builders as b
 
@@ -82,3 +84,94 @@ def test_without_a_release_money_is_not_published(programme, monkeypatch):
     monkeypatch.setattr(releases, "current", lambda: None)
     row = _row(programme, protected=True)
     assert all(c.actual is None for c in [*row.cells, row.total])
+
+
+# --- Voucher values and hand-entered money (2026-11-29, second paragraph) -------------------
+
+FACE = Decimal("300.00")
+
+
+def _voucher(partner, person, on: dt.date, n: int, *, redeemed_on: dt.date | None = None):  # noqa: ANN001, ANN202
+    """A voucher (and its full redemption) straight in the tables: only the totals matter here."""
+    at = dt.datetime(on.year, on.month, on.day, 12, tzinfo=dt.UTC)
+    voucher = Voucher.objects.create(
+        code_digest=f"money-{n}", code_hint="TEST", partner=partner, person=person,
+        category="food", value=FACE, balance=FACE if redeemed_on is None else Decimal(0),
+        valid_from=on, valid_until=dt.date(2023, 12, 31), issued_at=at)
+    if redeemed_on is not None:
+        vendor, _ = Organisation.objects.get_or_create(
+            code="vendor-m", defaults={"kind": Organisation.Kind.VENDOR, "name_fr": "Boutique"})
+        Redemption.objects.create(
+            voucher=voucher, vendor=vendor, amount=FACE, balance_after=Decimal(0),
+            at=dt.datetime(redeemed_on.year, redeemed_on.month, redeemed_on.day, 12, tzinfo=dt.UTC),
+            idempotency_key=f"money-{n}")
+    return voucher
+
+
+@pytest.fixture
+def voucher_programme(programme):  # noqa: ANN001, ANN201
+    """Seven vouchers of 300 MAD in 2021 (all redeemed that year), one in 2022."""
+    partner = Organisation.objects.get(code="m1")
+    person = b.person(partner)
+    for n in range(7):
+        _voucher(partner, person, dt.date(2021, 4, 1), n, redeemed_on=dt.date(2021, 5, 1))
+    _voucher(partner, person, dt.date(2022, 4, 1), 7)
+    for code, kind in (("V1", "value_issued"), ("V2", "value_redeemed")):
+        Indicator.objects.create(programme=programme, code=code, title_fr=code, unit="MAD",
+                                 definition={"kind": kind}, disaggregations=["partner"])
+    Indicator.objects.filter(code="M1").delete()
+    cache.clear()
+    return programme
+
+
+def _rows(programme, protected: bool) -> dict:  # noqa: ANN001
+    table = queries.results_table(programme, protected=protected)
+    return {row.indicator.code: row for row in table.rows}
+
+
+def test_the_mission_reads_voucher_values_as_counted(voucher_programme):
+    rows = _rows(voucher_programme, protected=False)
+    assert [c.actual for c in rows["V1"].cells] == [7 * FACE, FACE]
+    assert rows["V1"].total.actual == 8 * FACE
+    assert [c.actual for c in rows["V2"].cells] == [7 * FACE, 0]
+
+
+def test_outsiders_read_voucher_values_only_where_the_vouchers_they_add_up_are_shown(
+        voucher_programme):
+    rows = _rows(voucher_programme, protected=True)
+    issued, redeemed = rows["V1"], rows["V2"]
+    # One voucher of 300 MAD issued in 2022 would say "one person": hidden, and 2021 with it
+    # (else the total minus 2021 gives it back).
+    assert [c.actual for c in issued.cells] == [None, None]
+    assert issued.total.actual == 2000  # 2,400 MAD, to the nearest thousand
+    # Seven redemptions in 2021, none in 2022: shown, rounded (2,100 MAD).
+    assert [c.actual for c in redeemed.cells] == [2000, 0]
+    assert redeemed.total.actual == 2000
+    whole = measures.Window(voucher_programme, voucher_programme.start, voucher_programme.end)
+    shown = queries.breakdown(issued.indicator, whole, ("partner",), protected=True)
+    assert shown.row_totals == {"m1": 2000} and shown.total == 2000
+    with pytest.raises(measures.DefinitionError):  # not in the release: refused to outsiders
+        queries.breakdown(issued.indicator, whole, ("region",), protected=True)
+
+
+def test_without_a_release_voucher_values_are_not_published(voucher_programme, monkeypatch):
+    monkeypatch.setattr(releases, "current", lambda: None)
+    rows = _rows(voucher_programme, protected=True)
+    assert all(c.actual is None for code in ("V1", "V2")
+               for c in [*rows[code].cells, rows[code].total])
+
+
+def test_hand_entered_money_is_published_rounded(programme):
+    indicator = Indicator.objects.create(
+        programme=programme, code="H1", title_fr="Fonds", unit="MAD",
+        method=Indicator.Method.MANUAL, definition={})
+    periods = list(ReportingPeriod.objects.filter(programme=programme).order_by("start"))
+    for period, value in zip(periods, ("1450.00", "12600.00"), strict=True):
+        ManualValue.objects.create(indicator=indicator, period=period, value=Decimal(value),
+                                   evidence="rapport")
+    mission = _rows(programme, protected=False)["H1"]
+    assert [c.actual for c in mission.cells] == [Decimal("1450.00"), Decimal("12600.00")]
+    outside = _rows(programme, protected=True)["H1"]
+    assert [c.actual for c in outside.cells] == [1000, 13000]
+    assert outside.total.actual == 14000  # 14,050 MAD
+    assert not any(c.suppressed for c in [*outside.cells, outside.total])
