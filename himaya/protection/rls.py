@@ -9,7 +9,9 @@ the day a query forgets to. Each connection carries one setting,
 - empty or unset  no row at all: a connection nobody scoped sees nothing (fail closed).
 
 The middleware sets it at the start of each request from the signed-in user (or the API
-token's user), and `request_finished` puts the process default back. The process default
+token's user), and `request_finished` puts the process default back — sent before the
+connection's next statement, and not at all when that statement wants the value the
+connection already has (docs/decisions/0504-api-token-fast-path.md). The process default
 is `*` only in system processes (`HIMAYA_DB_SCOPE=system`, set by the `himaya` command for
 everything but `runserver`); gunicorn workers start closed.
 
