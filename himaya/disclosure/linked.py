@@ -8,14 +8,17 @@ type, region, bucket, sex, age group and nationality; or people of one reach sig
 attributes), held as a bit mask, with its value and threshold. One pass decides for all of
 them together, and repeats until nothing changes:
 
-1. primary: an aggregate with 0 < n < k is hidden;
+1. primary: an aggregate with 0 < n < k is hidden; where a family's atoms have holders
+   (vouchers, redemptions: several may belong to one person or household), so is one whose
+   distinct holders are 0 < h < k;
 2. the same atoms are the same number wherever they are published: hidden in one output,
    hidden in all (aggregates are grouped into classes by family and atoms);
 3. lines: when the aggregates of one table partition a published aggregate (its cells by
    one more dimension, found from the atoms, across tables too), either none of them is
    hidden or at least two are — the smallest visible one is hidden as well;
 4. differences: for every two visible aggregates A ⊃ B, A − B must be neither a small count
-   (0 < A − B < k) nor exactly a hidden aggregate's atoms; otherwise B is hidden.
+   (0 < A − B < k) nor exactly a hidden aggregate's atoms, nor (families with holders) the
+   vouchers of 0 < h < k distinct holders; otherwise B is hidden.
 
 Zeros are shown: a class with no atom reveals no one. The result is a set of hidden
 classes; each output reads its numbers through `Release.value`.
@@ -69,8 +72,25 @@ class LinkedRelease:
         return key in self.aggregates
 
 
-def protect_linked(aggregates: Iterable[Aggregate]) -> LinkedRelease:
+def protect_linked(aggregates: Iterable[Aggregate],
+                   holders_of: dict[str, list[frozenset[Hashable]]] | None = None
+                   ) -> LinkedRelease:
+    """holders_of: per family whose atoms count things rather than people, who holds each
+    atom's things (by atom index); its aggregates and differences are also protected by
+    their distinct holders."""
     by_key = {a.key: a for a in aggregates}
+    holders_of = holders_of or {}
+
+    def few_holders(family: str, atoms: int, limit: int) -> bool:
+        if family not in holders_of or not atoms:
+            return False
+        who: set[Hashable] = set()
+        for atom in _bits(atoms):
+            who |= holders_of[family][atom]
+            if len(who) >= limit:
+                return False
+        return len(who) > 0
+
     # Classes: the same family and atoms are one number, however many outputs show it.
     classes: dict[tuple[str, int], list[Hashable]] = defaultdict(list)
     for a in by_key.values():
@@ -103,7 +123,8 @@ def protect_linked(aggregates: Iterable[Aggregate]) -> LinkedRelease:
         if union == parent[1] and len(parts) > 1:
             lines.append([parent, *parts])
 
-    hidden: set[tuple[str, int]] = {c for c in classes if 0 < value[c] < threshold[c]}
+    hidden: set[tuple[str, int]] = {c for c in classes if 0 < value[c] < threshold[c]
+                                    or few_holders(*c, threshold[c])}
     changed = True
     while changed:
         changed = False
@@ -125,7 +146,8 @@ def protect_linked(aggregates: Iterable[Aggregate]) -> LinkedRelease:
                 difference = value[big] - value[small]
                 rest = (small[0], big[1] & ~small[1])
                 limit = max(threshold[big], threshold[small])
-                if 0 < difference < limit or rest in hidden_atoms:
+                if (0 < difference < limit or rest in hidden_atoms
+                        or few_holders(*rest, limit)):
                     hidden.add(small)
                     changed = True
                     break

@@ -26,7 +26,8 @@ people and households per (reach signature, attributes). What is published:
   as money delivered, with the count each sum adds up — vouchers issued, redemptions — in
   two more families of atoms (partner, region, day), read from the voucher tables when the
   release is built (the aggregates' fingerprint counts them, so a new voucher or
-  redemption makes a new version).
+  redemption makes a new version). Each voucher cell carries its distinct holders too
+  (people or households): shown only where they reach the threshold as well.
 
 `himaya.disclosure.linked.protect_linked` then decides every suppression at once, so the
 same number is shown everywhere or nowhere, and no published number minus another is a
@@ -136,6 +137,9 @@ class _Family:
         self.keys = [key for key, _n in rows]
         self.values = [n for _key, n in rows]
         self.amounts: list[Decimal] = []  # money per atom (deliveries only)
+        # Who holds each atom's vouchers (voucher families only): a cell's protecting count
+        # is its distinct holders too, so five vouchers to one household stay one holder.
+        self.holders: list[frozenset[Hashable]] | None = None
 
     def group(self, select: Callable[[tuple], bool],
               cell: Callable[[tuple], Hashable | None]) -> dict[Hashable, tuple[int, int]]:
@@ -213,15 +217,24 @@ def _voucher_atoms(kind: str) -> _Family:
     else:
         qs, prefix, moment, amount, name = (Redemption.objects.all(), "voucher__", "at", "amount",
                                             "redemptions")
-    rows = list(qs.annotate(
+    atoms = qs.annotate(
         a_partner=F(f"{prefix}partner__code"),
         a_region=Coalesce(F(f"{prefix}partner__region__code"), Value(UNKNOWN),
                           output_field=CharField()),
         a_day=TruncDate(moment),
-    ).order_by().values_list("a_partner", "a_region", "a_day").annotate(
+    ).order_by()
+    rows = list(atoms.values_list("a_partner", "a_region", "a_day").annotate(
         n=Count("pk"), money=Sum(amount)))
     family = _Family(name, [((partner, region, day), n) for partner, region, day, n, _m in rows])
     family.amounts = [m or Decimal(0) for *_key, m in rows]
+    # The holders (a person or a household, never both) of each atom's vouchers.
+    holders: dict[tuple, set[Hashable]] = defaultdict(set)
+    for partner, region, day, person, household in atoms.values_list(
+            "a_partner", "a_region", "a_day", f"{prefix}person_id",
+            f"{prefix}household_id").distinct().iterator(chunk_size=20000):
+        holders[(partner, region, day)].add(("p", person) if person is not None
+                                            else ("h", household))
+    family.holders = [frozenset(holders[key]) for key in family.keys]
     return family
 
 
@@ -380,7 +393,9 @@ def _build(state: aggregates.State) -> Release:
             for d in dims:
                 add(family, (*table, d), select, lambda k, d=d, f=dimension: f(k, d),
                     lambda c, i=indicator.pk, n=name, d=d: indicator_key(i, n, d, c), threshold)
-    linked = protect_linked(out)
+    # Voucher cells are protected by their distinct holders too (decision 0702, Limits).
+    linked = protect_linked(out, {f.name: f.holders for f in vouchers.values()
+                                  if f.holders is not None})
     published = {key: None if linked.value(money_count_key(key)) is None else round_money(amount)
                  for key, amount in money.items()}
     return Release(state.version, dt.datetime.now(dt.UTC), linked, years, regions, rows, windows,
@@ -408,7 +423,7 @@ def current() -> Release | None:
     state = aggregates.current_state()
     if state is None:
         return None
-    key = f"monitoring:release:3:{state.version}"  # 3: releases carry voucher money
+    key = f"monitoring:release:4:{state.version}"  # 4: voucher cells protected by holders
     release = cache.get(key)
     if release is None:
         release = _build(state)

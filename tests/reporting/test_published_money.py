@@ -110,12 +110,13 @@ def _voucher(partner, person, on: dt.date, n: int, *, redeemed_on: dt.date | Non
 
 @pytest.fixture
 def voucher_programme(programme):  # noqa: ANN001, ANN201
-    """Seven vouchers of 300 MAD in 2021 (all redeemed that year), one in 2022."""
+    """Seven vouchers of 300 MAD in 2021 to seven people (all redeemed that year), one in 2022
+    to the first of them."""
     partner = Organisation.objects.get(code="m1")
-    person = b.person(partner)
+    people = [b.person(partner) for _ in range(7)]
     for n in range(7):
-        _voucher(partner, person, dt.date(2021, 4, 1), n, redeemed_on=dt.date(2021, 5, 1))
-    _voucher(partner, person, dt.date(2022, 4, 1), 7)
+        _voucher(partner, people[n], dt.date(2021, 4, 1), n, redeemed_on=dt.date(2021, 5, 1))
+    _voucher(partner, people[0], dt.date(2022, 4, 1), 7)
     for code, kind in (("V1", "value_issued"), ("V2", "value_redeemed")):
         Indicator.objects.create(programme=programme, code=code, title_fr=code, unit="MAD",
                                  definition={"kind": kind}, disaggregations=["partner"])
@@ -152,6 +153,30 @@ def test_outsiders_read_voucher_values_only_where_the_vouchers_they_add_up_are_s
     assert shown.row_totals == {"m1": 2000} and shown.total == 2000
     with pytest.raises(measures.DefinitionError):  # not in the release: refused to outsiders
         queries.breakdown(issued.indicator, whole, ("region",), protected=True)
+
+
+def test_vouchers_to_one_holder_are_protected_as_one_holder(programme):
+    """Seven vouchers (and seven redemptions) to one person pass a threshold of 5 as counts of
+    vouchers; the protecting count is the distinct holders, so every voucher figure is hidden
+    (decision 0702, Limits, 2026-11-29)."""
+    partner = Organisation.objects.get(code="m1")
+    person = b.person(partner)
+    for n in range(7):
+        _voucher(partner, person, dt.date(2021, 4, 1), n, redeemed_on=dt.date(2021, 5, 1))
+    for code, kind in (("V1", "value_issued"), ("V2", "value_redeemed")):
+        Indicator.objects.create(programme=programme, code=code, title_fr=code, unit="MAD",
+                                 definition={"kind": kind}, disaggregations=["partner"])
+    Indicator.objects.filter(code="M1").delete()
+    cache.clear()
+    mission = _rows(programme, protected=False)
+    assert mission["V1"].total.actual == 7 * FACE  # the mission still reads them as counted
+    rows = _rows(programme, protected=True)
+    for code in ("V1", "V2"):
+        assert rows[code].cells[0].actual is None and rows[code].total.actual is None, code
+        assert rows[code].cells[1].actual == 0, code  # zeros are shown: nobody behind them
+    whole = measures.Window(programme, programme.start, programme.end)
+    shown = queries.breakdown(rows["V1"].indicator, whole, ("partner",), protected=True)
+    assert shown.row_totals.get("m1") is None and shown.total is None
 
 
 def test_without_a_release_voucher_values_are_not_published(voucher_programme, monkeypatch):
