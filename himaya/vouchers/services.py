@@ -406,16 +406,22 @@ def show_first_name() -> bool:
     return bool(getattr(settings, "HIMAYA_VOUCHER_SHOW_FIRST_NAME", False))
 
 
-def voucher_check(*, code: str, vendor: Organisation) -> VoucherCheck:
-    """Look a code up for a vendor (value left, validity); failed look-ups count.
-
-    One query for a good code: the redemption's SELECT without the lock (`_lock_plan`)."""
+def _refuse_unless_vendor_and_authentic(vendor: Organisation, code: str) -> None:
+    """What a check and a redemption refuse before any voucher is read: a non-vendor, and a
+    forged or mistyped code (its signature, no database look-up; the failure counts)."""
     if vendor.kind != Organisation.Kind.VENDOR:
         raise VoucherRefused("not_a_vendor", _("Only a vendor under contract can accept vouchers."))
     if not codes.is_authentic(code):
         _refuse_if_rate_limited(vendor)
         _record_failure(vendor, "forged")
         raise VoucherRefused("invalid_code", _("This code is not valid. Check each character and type it again."))
+
+
+def voucher_check(*, code: str, vendor: Organisation) -> VoucherCheck:
+    """Look a code up for a vendor (value left, validity); failed look-ups count.
+
+    One query for a good code: the redemption's SELECT without the lock (`_lock_plan`)."""
+    _refuse_unless_vendor_and_authentic(vendor, code)
     # No key is empty (`_valid_key`), so the idempotency join finds nothing here.
     voucher = _locked_for_redemption(codes.lookup_digest(code), vendor, "", lock=False)
     if voucher is None:
@@ -614,13 +620,7 @@ def voucher_redeem(
     except ValidationError as error:
         raise VoucherRefused("invalid_amount", " ".join(error.messages)) from None
     key = _valid_key(idempotency_key)
-    if vendor.kind != Organisation.Kind.VENDOR:
-        raise VoucherRefused("not_a_vendor", _("Only a vendor under contract can accept vouchers."))
-    if not codes.is_authentic(code):
-        # A forged or mistyped code costs no look-up of vouchers: the count, then the failure.
-        _refuse_if_rate_limited(vendor)
-        _record_failure(vendor, "forged")
-        raise VoucherRefused("invalid_code", _("This code is not valid. Check each character and type it again."))
+    _refuse_unless_vendor_and_authentic(vendor, code)
     digest = codes.lookup_digest(code)
     try:
         with transaction.atomic():
