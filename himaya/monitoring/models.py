@@ -97,6 +97,10 @@ class Output(TitledInThreeLanguages):
         ]
 
 
+# Units that say an indicator is money, not a count of anyone.
+MONEY_UNITS = frozenset({"MAD", "mad"})
+
+
 class Indicator(TitledInThreeLanguages):
     class Method(models.TextChoices):
         COMPUTED = "computed", _("computed from the records")
@@ -156,7 +160,7 @@ class Indicator(TitledInThreeLanguages):
 
     @property
     def is_about_people(self) -> bool:
-        if self.unit in {"MAD", "mad"}:
+        if self.unit in MONEY_UNITS:
             # Money is not a count of anyone; money delivered and voucher values go to
             # outsiders through the release, with the count they add up, and hand-entered
             # money rounded (monitoring/release.py, queries.py, decision 0702).

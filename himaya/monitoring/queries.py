@@ -21,6 +21,7 @@ from himaya.disclosure import MEDICAL_THRESHOLD, STANDARD_THRESHOLD, protect
 from himaya.environment import env_int
 from himaya.monitoring import measures
 from himaya.monitoring.models import (
+    MONEY_UNITS,
     Indicator,
     ManualValue,
     NarrativeSection,
@@ -29,8 +30,6 @@ from himaya.monitoring.models import (
 )
 from himaya.organisations.models import Organisation, Programme
 
-# Units that say an indicator is money (models.Indicator.is_about_people reads the same).
-MONEY_UNITS = {"MAD", "mad"}
 # How long computed actuals are reused before the records are read again (seconds).
 RESULTS_CACHE_SECONDS = env_int("HIMAYA_RESULTS_CACHE_SECONDS", 600)
 
