@@ -6,8 +6,10 @@ People are drawn in households (shared phones, siblings, twins, parents and
 children), from origin-specific name pools with a Zipf frequency (so "Mamadou
 Diallo" is common), then registered one or more times; every registration after
 the first goes through an error model (transliteration, Arabic script, typos,
-swapped and compound names, birth-date precision and placeholders, phone formats
-and changes). The same seed gives the same files.
+swapped and compound names, short forms, birth-date precision and placeholders,
+phone formats and changes). Pools, origins and rates follow the research's
+protocol (shared/research/dedup-anchors.md §6.2). The same seed gives the same
+files; the manifest names the generator's version.
 
 Writes, in the output folder:
 - records.csv: the evaluation-contract columns (what `himaya dedup-csv` reads);
@@ -26,9 +28,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.dedup.name_pools import ORIGINS, VARIANTS
+from bench.dedup.name_pools import NICKNAMES, ORIGINS, VARIANTS
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 FIELDS = ["record_id", "given_name", "family_name", "sex", "birth_date", "nationality",
           "phone", "document_number", "region", "partner"]
 # HCP region codes, weighted towards where migrants live and transit.
@@ -37,41 +39,48 @@ REGION_WEIGHTS = [18, 22, 20, 18, 8, 6, 4, 1, 1, 1, 0.5, 0.5]
 PARTNERS = [f"P{n:02d}" for n in range(1, 13)]
 REFERENCE_YEAR = 2026
 
-# Per-registration error probabilities (after the first registration).
+# Per-registration error probabilities (after the first registration), as the research's
+# protocol gives them (shared/research/dedup-anchors.md §6.2; generator v2, decision 0308).
 ERRORS = {
-    "transliteration": 0.35,  # per name field: another spelling of the same name
-    "arabic_script": 0.25,  # per record, for names that have an Arabic form
+    "transliteration": 0.35,  # per name token: another spelling of the same name
+    "arabic_script": 0.05,  # per record, for names that have an Arabic form
     "accents_case": 0.15,
-    "typo": 0.10,  # per record, one edit in one name field
-    "typo2": 0.03,  # a second edit
+    "typo": 0.10,  # per name field, one edit
+    "typo2": 0.03,  # per name field, two edits (part of the 0.10)
     "swap": 0.08,  # given and family names exchanged
-    "compound": 0.3,  # for people with two given names: one is dropped or glued
+    "compound": 0.05,  # a second given name dropped, or one added
+    "nickname": 0.03,  # a short form (Abdoulaye → Layé), for names that have one
     "dob_year_only": 0.30,
-    "dob_shift1": 0.10,
-    "dob_shift_more": 0.03,
+    "dob_shift1": 0.15,
+    "dob_shift_more": 0.05,
     "dob_swap": 0.05,
-    "dob_placeholder": 0.08,
+    "dob_placeholder": 0.10,  # 1 January or 31 December
     "dob_missing": 0.05,
-    "sex_missing": 0.03,
+    "sex_missing": 0.02,
     "sex_flip": 0.01,
-    "phone_changed": 0.30,
-    "phone_missing": 0.20,
-    "phone_format": 0.40,
-    "doc_missing": 0.5,
+    "phone_changed": 0.40,
+    "phone_missing": 0.25,
+    "phone_format": 0.30,
+    "doc_missing": 0.70,
     "doc_typo": 0.05,
     "nationality_missing": 0.10,
     "nationality_other": 0.03,
     "region_changed": 0.30,
 }
 FIRST_RECORD_YEAR_ONLY = 0.45
-DUPLICATES = [(1, 0.65), (2, 0.20), (3, 0.08), (4, 0.04), (5, 0.02), (6, 0.01)]
-HOUSEHOLD_SIZES = [(1, 0.35), (2, 0.2), (3, 0.15), (4, 0.12), (5, 0.08), (6, 0.06), (7, 0.04)]
+# 65% of people registered once, 20% twice, 8% three times, 7% four to eight times.
+DUPLICATES = [(1, 0.65), (2, 0.20), (3, 0.08), (4, 0.03), (5, 0.015), (6, 0.01), (7, 0.0075),
+              (8, 0.0075)]
+HOUSEHOLD_SIZES = [(1, 0.40), (2, 0.21), (3, 0.15), (4, 0.10), (5, 0.065), (6, 0.04),
+                   (7, 0.02), (8, 0.015)]  # 1 to 8, mean 2.5
 ZIPF_S = 1.1
 SHARED_PHONE = 0.6
-HAS_DOCUMENT = 0.25
+HAS_DOCUMENT = 0.20
 TWINS = 0.04
 NAMED_AFTER_PARENT = 0.08
 SECOND_GIVEN_NAME = 0.15
+# Who adds "Mohamed" before the given name, as in Mohamed Lamine.
+MOHAMED_PREFIX = {"west_africa", "sudan_chad", "maghreb_middle_east", "horn_of_africa"}
 
 
 @dataclass
@@ -220,7 +229,7 @@ class Generator:
         if arabic and arabic_form:
             flags.add("arabic_script")
             return arabic_form
-        spelling = p.spellings[name]
+        spelling = p.spellings.get(name, name)  # a name added in this registration: as usual
         if noisy and variants and self.rng.random() < ERRORS["transliteration"]:
             options = [v for v in [name, *variants] if v != spelling]
             spelling = self.rng.choice(options)
@@ -244,6 +253,15 @@ class Generator:
             return text[:i] + text[i + 1] + text[i] + text[i + 2:]
         return text
 
+    def _typos(self, text: str, flags: set[str]) -> str:
+        """One edit with probability "typo", two with "typo2" (a part of it)."""
+        draw = self.rng.random()
+        if draw >= ERRORS["typo"]:
+            return text
+        flags.add("typo")
+        text = self._typo(text)
+        return self._typo(text) if draw < ERRORS["typo2"] else text
+
     def _phone_format(self, phone: str) -> str:
         local = phone[1:]
         return self.rng.choice([
@@ -259,23 +277,30 @@ class Generator:
         noisy = not first
         arabic = noisy and p.origin in {"sudan_chad", "maghreb_middle_east"} and rng.random() < e["arabic_script"]
         given_names = list(p.given)
-        if noisy and len(given_names) > 1 and rng.random() < e["compound"]:
+        if noisy and rng.random() < e["compound"]:
             flags.add("compound")
-            given_names = given_names[:1] if rng.random() < 0.5 else given_names[1:]
-        given = " ".join(self._spell(p, n, noisy, arabic, flags) for n in given_names)
+            if len(given_names) > 1:
+                given_names = given_names[:1] if rng.random() < 0.5 else given_names[1:]
+            elif p.sex == "M" and p.origin in MOHAMED_PREFIX and given_names[0] != "Mohamed":
+                given_names = ["Mohamed", *given_names]
+            else:
+                extra = self._given(p.origin, p.sex)[0]
+                given_names = [*given_names, extra] if extra not in given_names else given_names
+        spelled = [self._spell(p, n, noisy, arabic, flags) for n in given_names]
+        if noisy and not arabic and rng.random() < e["nickname"]:
+            short = [i for i, n in enumerate(given_names) if n in NICKNAMES]
+            if short:
+                flags.add("nickname")
+                spelled[short[0]] = NICKNAMES[given_names[short[0]]]
+        given = " ".join(spelled)
         family = self._spell(p, p.family, noisy, arabic, flags)
         if noisy and not arabic and rng.random() < e["accents_case"]:
             flags.add("accents_case")
             given, family = rng.choice([(given.upper(), family.upper()), (given.lower(), family.lower()),
                                         (given.replace(" ", "-"), family.replace(" ", ""))])
-        if noisy and not arabic and rng.random() < e["typo"]:
-            flags.add("typo")
-            if rng.random() < 0.5:
-                given = self._typo(given)
-            else:
-                family = self._typo(family)
-            if rng.random() < e["typo2"] / e["typo"]:
-                given = self._typo(given)
+        if noisy and not arabic:
+            given = self._typos(given, flags)
+            family = self._typos(family, flags)
         if noisy and rng.random() < e["swap"]:
             flags.add("swap")
             given, family = family, given
@@ -298,7 +323,7 @@ class Generator:
                     elif name == "dob_year_only":
                         birth = f"{year:04d}"
                     elif name == "dob_placeholder":
-                        birth = f"{year:04d}-01-01"
+                        birth = rng.choice([f"{year:04d}-01-01", f"{year:04d}-12-31"])
                     elif name == "dob_shift1":
                         birth = f"{year + rng.choice((-1, 1)):04d}"
                     elif name == "dob_shift_more":

@@ -235,7 +235,7 @@ ORIGINS: dict[str, dict[str, object]] = {
                    "Belkacem", "Cherif", "Ould Ahmed", "Ben Salah", "Darwish"],
     },
     "nigeria_ghana": {
-        "weight": 0.15,
+        "weight": 0.10,
         "nationalities": ["NGA", "GHA"],
         "male": ["Ibrahima", "Moussa", "Chinedu", "Emeka", "Kwame", "Kofi", "Kwabena",
                  "Babatunde", "Youssouf", "Boubacar", "Emmanuel"],
@@ -246,6 +246,170 @@ ORIGINS: dict[str, dict[str, object]] = {
     },
 }
 
+# The research's "other" 5%: the Horn of Africa (its pools are in MORE below).
+ORIGINS["horn_of_africa"] = {"weight": 0.05, "nationalities": ["ERI", "ETH", "SOM"],
+                             "male": [], "female": [], "family": []}
+
 # Related-but-different given names, for the "related names" hard negatives.
 RELATED = [("Fatoumata", "Fatima"), ("Mamadou", "Mohamed"), ("Mahmoud", "Mohamed"),
            ("Amina", "Aminata")]
+
+# Generator v2 (research §6.2): the pools above widened to about 300 given names and
+# 300 family names in all, the curated names keeping the most frequent ranks. These
+# names have no Latin variant here (typos, case and the Arabic script still apply);
+# none is a variant of another pool name, in this table or in Himaya's own.
+MORE: dict[str, dict[str, list[str]]] = {
+    "west_africa": {
+        "male": [
+            "Abou", "Amara", "Ansoumane", "Balla", "Bandiougou", "Bangaly", "Birame", "Dramane",
+            "Fode", "Famara", "Habib", "Kalilou", "Karamoko", "Malick", "Mory", "Nfaly",
+            "Ousseynou", "Pape", "Samba", "Sidiki", "Siaka", "Tidiane", "Zakaria", "Demba",
+            "Djibril", "Saikou", "Tamba", "Fousseni", "Oury", "Sory", "Harouna", "Abdourahim",
+        ],
+        "female": [
+            "Adjaratou", "Assitan", "Hadja", "Korka", "Nene", "Penda", "Safiatou", "Sira",
+            "Tenin", "Yacine", "Astou", "Diariatou", "Habibatou", "Kani", "Korotoumou",
+            "Mabinty", "Nassira", "Sokhna", "Khady", "Seynabou", "Assanatou", "Mahawa", "Tida",
+        ],
+        "family": [
+            "Kaba", "Kourouma", "Sacko", "Sissoko", "Dabo", "Drame", "Fadiga", "Magassouba",
+            "Mara", "Nabé", "Oularé", "Sakho", "Sankhon", "Savané", "Soumaré", "Tounkara",
+            "Yattara", "Haidara", "Maiga", "Tall", "Thiam", "Ndour", "Niang", "Diouf", "Samaké",
+            "Bagayoko", "Kamissoko", "Berthé", "Dao", "Diabaté", "Goita", "Ouattara",
+            "Ouedraogo", "Sawadogo", "Kaboré", "Zongo", "Compaoré", "Wade", "Sy", "Dia", "Mané",
+            "Sonko", "Jammeh", "Bojang", "Darboe", "Kargbo", "Koroma", "Doucouré", "Kanouté",
+            "Diabira", "Konté", "Cissoko", "Dansoko", "Kébé", "Sagna", "Badji", "Diatta",
+            "Manga", "Coly",
+        ],
+    },
+    "central_africa": {
+        "male": [
+            "Alain", "Serge", "Hervé", "Franck", "Didier", "Blaise", "Guy", "Thierry", "Samuel",
+            "Daniel", "David", "Paul", "Jacques", "Eric", "Olivier", "Roger", "Fabrice",
+            "Landry", "Rodrigue", "Yannick", "Aimé", "Fiston", "Gloire", "Trésor", "Dieudonné",
+            "Prince", "Jonathan", "Christophe", "Steve", "Brice", "Armel",
+        ],
+        "female": [
+            "Chantal", "Christelle", "Sandrine", "Nadège", "Carine", "Pauline", "Brigitte",
+            "Annie", "Jeanne", "Rose", "Sylvie", "Clarisse", "Solange", "Laure", "Patience",
+            "Nathalie", "Francine", "Odile", "Ruth", "Sarah", "Rebecca", "Deborah", "Aurélie",
+            "Priscille", "Falonne",
+        ],
+        "family": [
+            "Atangana", "Essomba", "Mvondo", "Owona", "Onana", "Abega", "Ndongo", "Nana",
+            "Tchakounte", "Djoko", "Kengne", "Fokou", "Talla", "Wamba", "Nguemo", "Simo",
+            "Tagne", "Toko", "Ekambi", "Biyong", "Eyenga", "Mballa", "Messi", "Nkodo", "Zambo",
+            "Tchoupo", "Ngassa", "Kuete", "Nguimbi", "Mouafo", "Kalala", "Tshisekedi",
+            "Mutombo", "Lukaku", "Nsimba", "Kabongo", "Mulumba", "Ngoy", "Kalonji", "Mbemba",
+            "Kanza", "Mpiana", "Mbala", "Banza", "Mwamba", "Kayembe", "Malu", "Tshimanga",
+            "Kanku", "Matondo", "Nzuzi", "Makiese", "Bokele", "Mabiala", "Massamba", "Moukala",
+            "Loemba", "Nkounkou", "Mouanda", "Ibara", "Okemba", "Ngoma", "Bakala", "Mampouya",
+            "Kimbembe", "Lutete", "Mukuna", "Kazadi", "Tshiamala", "Kapinga", "Mbombo",
+            "Lumbala",
+        ],
+    },
+    "sudan_chad": {
+        "male": [
+            "Adoum", "Abdelkarim", "Hamid", "Nour", "Saleh", "Younous", "Djibrine", "Issakha",
+            "Moustapha", "Bashir", "Tahir", "Babiker",
+        ],
+        "female": [
+            "Achta", "Hadjé", "Amna", "Asma", "Sara", "Mona", "Suad", "Ikhlas",
+        ],
+        "family": [
+            "Abdelaziz", "Elbashir", "Elnour", "Khamis", "Hamdan", "Mahdi", "Bakhit", "Gadalla",
+            "Eltayeb", "Tidjani", "Fadul", "Deng", "Garang", "Majok", "Kuku", "Abdelmoneim",
+        ],
+    },
+    "maghreb_middle_east": {
+        "male": [
+            "Amine", "Walid", "Nabil", "Samir", "Tarek", "Sofiane", "Adel", "Mourad", "Farid",
+            "Hichem", "Ayoub", "Anis", "Fares", "Riad", "Firas", "Ammar", "Bassam",
+        ],
+        "female": [
+            "Leila", "Yasmina", "Rania", "Lina", "Hind", "Imane", "Karima", "Naima", "Hanane",
+            "Wafa", "Houda", "Rim", "Dounia",
+        ],
+        "family": [
+            "Benamar", "Benmoussa", "Boudiaf", "Bouaziz", "Hamidi", "Kaddour", "Khelifi",
+            "Larbi", "Mebarki", "Meziane", "Rahmani", "Saadi", "Taleb", "Zerrouki", "Benyahia",
+            "Chaoui", "Djebbar", "Ferhat", "Ghanem", "Hadjadj", "Lounis", "Halabi", "Khatib",
+            "Kurdi", "Najjar", "Shami", "Sabbagh", "Masri", "Homsi", "Attar", "Saqqaf",
+            "Hadrami",
+        ],
+    },
+    "nigeria_ghana": {
+        "male": [
+            "Oluwaseun", "Chukwuemeka", "Ifeanyi", "Obinna", "Uche", "Segun", "Femi", "Kunle",
+            "Kojo", "Kwaku", "Sani", "Garba", "Danjuma", "Chidi", "Nnamdi", "Tochukwu",
+            "Olumide",
+        ],
+        "female": [
+            "Adaeze", "Chiamaka", "Funmilayo", "Folake", "Yetunde", "Bukola", "Nneka", "Amaka",
+            "Efua", "Akosua", "Adwoa", "Afua", "Esi", "Yaa", "Hadiza", "Titilayo", "Ifeoma",
+        ],
+        "family": [
+            "Okonkwo", "Nwosu", "Obi", "Okeke", "Nwachukwu", "Adebayo", "Ogunleye", "Olawale",
+            "Adewale", "Afolabi", "Balogun", "Lawal", "Aminu", "Sule", "Danladi", "Asante",
+            "Agyeman", "Appiah", "Darko", "Ofori", "Amoah", "Addo", "Acheampong", "Frimpong",
+            "Quaye", "Tetteh", "Ansah", "Asamoah", "Kuffour", "Nkrumah", "Opoku", "Gyamfi",
+            "Badu", "Annan",
+        ],
+    },
+    "horn_of_africa": {
+        "male": [
+            "Tesfaye", "Yonas", "Dawit", "Abel", "Henok", "Mulugeta", "Biniam", "Filmon",
+            "Ermias", "Abdi", "Liban", "Guled", "Mohamed", "Ahmed", "Hassan",
+        ],
+        "female": [
+            "Selam", "Hiwet", "Helen", "Tigist", "Meron", "Saba", "Luwam", "Senait", "Hodan",
+            "Ayan", "Sahra", "Fatima",
+        ],
+        "family": [
+            "Tesfay", "Gebremedhin", "Haile", "Tekle", "Berhane", "Kidane", "Woldu", "Abraha",
+            "Ghebreyesus", "Mebrahtu", "Negash", "Asfaw", "Girma", "Bekele", "Tadesse", "Alemu",
+            "Mengistu", "Warsame", "Farah", "Jama", "Hersi", "Egal",
+        ],
+    },
+}
+# Arabic-script forms of the added names of Arabic origin.
+MORE_ARABIC: dict[str, str] = {
+    "Abdelkarim": "عبد الكريم", "Hamid": "حامد", "Nour": "نور", "Saleh": "صالح",
+    "Younous": "يونس", "Djibrine": "جبرين", "Issakha": "إسحاق", "Moustapha": "مصطفى",
+    "Bashir": "بشير", "Tahir": "طاهر", "Babiker": "بابكر", "Amna": "آمنة", "Asma": "أسماء",
+    "Sara": "سارة", "Mona": "منى", "Suad": "سعاد", "Ikhlas": "إخلاص", "Abdelaziz": "عبد العزيز",
+    "Elbashir": "البشير", "Elnour": "النور", "Khamis": "خميس", "Hamdan": "حمدان",
+    "Mahdi": "مهدي", "Bakhit": "بخيت", "Gadalla": "جاد الله", "Eltayeb": "الطيب",
+    "Tidjani": "التجاني", "Fadul": "فضل", "Abdelmoneim": "عبد المنعم", "Amine": "أمين",
+    "Walid": "وليد", "Nabil": "نبيل", "Samir": "سمير", "Tarek": "طارق", "Sofiane": "سفيان",
+    "Adel": "عادل", "Mourad": "مراد", "Farid": "فريد", "Hichem": "هشام", "Ayoub": "أيوب",
+    "Anis": "أنيس", "Fares": "فارس", "Riad": "رياض", "Firas": "فراس", "Ammar": "عمار",
+    "Bassam": "بسام", "Leila": "ليلى", "Yasmina": "ياسمينة", "Rania": "رانيا", "Lina": "لينا",
+    "Hind": "هند", "Imane": "إيمان", "Karima": "كريمة", "Naima": "نعيمة", "Hanane": "حنان",
+    "Wafa": "وفاء", "Houda": "هدى", "Rim": "ريم", "Dounia": "دنيا", "Benamar": "بن عمر",
+    "Benmoussa": "بن موسى", "Boudiaf": "بوضياف", "Bouaziz": "بوعزيز", "Hamidi": "حميدي",
+    "Kaddour": "قدور", "Khelifi": "خليفي", "Larbi": "العربي", "Mebarki": "مباركي",
+    "Meziane": "مزيان", "Rahmani": "رحماني", "Saadi": "سعدي", "Taleb": "طالب",
+    "Zerrouki": "زروقي", "Benyahia": "بن يحيى", "Chaoui": "شاوي", "Djebbar": "جبار",
+    "Ferhat": "فرحات", "Ghanem": "غانم", "Hadjadj": "حجاج", "Lounis": "لونيس",
+    "Halabi": "الحلبي", "Khatib": "الخطيب", "Kurdi": "الكردي", "Najjar": "النجار",
+    "Shami": "الشامي", "Sabbagh": "الصباغ", "Masri": "المصري", "Homsi": "الحمصي",
+    "Attar": "العطار", "Saqqaf": "السقاف", "Hadrami": "الحضرمي",
+}
+
+for _origin, _pools in MORE.items():
+    for _pool, _names in _pools.items():
+        _list: list[str] = ORIGINS[_origin][_pool]  # type: ignore[assignment]
+        _list.extend(n for n in _names if n not in _list)
+        for _name in _names:
+            VARIANTS.setdefault(_name, ([], MORE_ARABIC.get(_name, "")))
+
+# Short forms people give for themselves (research §6.2: "nickname / short form").
+NICKNAMES: dict[str, str] = {
+    "Mamadou": "Madou", "Abdoulaye": "Layé", "Ibrahima": "Ibou", "Boubacar": "Bouba",
+    "Mohamed": "Momo", "Abdelkader": "Kader", "Abdelrahman": "Rahman", "Youssouf": "Youssou",
+    "Idrissa": "Idi", "Emmanuel": "Manu", "Christian": "Chris", "Joseph": "Jojo",
+    "Fatoumata": "Fatou", "Kadiatou": "Kadi", "Ramatoulaye": "Rama", "Nafissatou": "Nafi",
+    "Salimata": "Sali", "Aminata": "Mina", "Souleymane": "Souley", "Alassane": "Alas",
+    "Oluwaseun": "Seun", "Babatunde": "Tunde", "Dieudonné": "Dieudo",
+}

@@ -34,8 +34,9 @@ LABELS = {
     "splink_features": "Splink fed Himaya's features",
     "hope_emulation": "HOPE scoring (emulation)",
 }
-ERROR_TYPES = ["transliteration", "arabic_script", "typo", "swap", "compound", "accents_case",
-               "dob_year_only", "dob_placeholder", "dob_shift1", "dob_swap", "dob_missing",
+ERROR_TYPES = ["transliteration", "arabic_script", "typo", "swap", "compound", "nickname",
+               "accents_case", "dob_year_only", "dob_placeholder", "dob_shift1", "dob_shift_more",
+               "dob_swap", "dob_missing",
                "phone_changed", "phone_missing", "phone_format"]
 HARD_KINDS = ["twin", "sibling", "parent_child", "common_name"]
 MATCH_WEIGHT = 1.0  # the best single-threshold F1 on the seed-2 100,000-record file (with contradictions refused)
@@ -356,15 +357,15 @@ def main(argv: list[str] | None = None) -> None:
         run_child(args.child, args.data, args.out, args.threads)
         return
 
-    from bench.dedup.generate import generate
+    from bench.dedup.generate import GENERATOR_VERSION, generate
 
     sections = []
     for size in args.sizes:
         data = args.work / f"n{size}-seed{args.seed}"
         manifest_path = data / "manifest.json"
-        if manifest_path.exists():
-            manifest = json.loads(manifest_path.read_text("utf-8"))
-        else:
+        manifest = (json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists()
+                    else {})
+        if manifest.get("generator_version") != GENERATOR_VERSION:
             started = time.perf_counter()
             manifest = generate(size, args.seed, data)
             print(f"generated {size:,} records in {time.perf_counter() - started:.1f} s")
