@@ -44,7 +44,13 @@ Cells = dict[str, tuple[int, int]]  # cell → (pairs, true pairs)
 
 SIGNATURE = {
     "name": "CASE WHEN l.raw_name = r.raw_name THEN 'spelling' "
-            "WHEN l.name_key = r.name_key THEN 'canonical' ELSE 'other' END",
+            "WHEN l.name_key = r.name_key THEN 'canonical' "
+            "WHEN l.skel_pair = r.skel_pair THEN 'skeletons' "
+            "WHEN jaro_winkler_similarity(l.given, r.given) >= 0.88 "
+            "AND jaro_winkler_similarity(l.family, r.family) >= 0.88 THEN 'close' "
+            "WHEN l.family_first = r.family_first OR l.given_first = r.given_first "
+            "OR l.family_first = r.given_first OR l.given_first = r.family_first THEN 'one part' "
+            "ELSE 'other' END",
     "frequency": "CASE WHEN l.name_key = r.name_key THEN least(floor(log2(l.name_n)), 9) "
                  "ELSE -1 END",
     "birth": """CASE WHEN l.birth_year IS NULL OR r.birth_year IS NULL THEN 'null'
@@ -101,6 +107,17 @@ class Evidence:
               UNION
               SELECT l.unique_id, r.unique_id FROM t l JOIN t r
                 ON l.phone = r.phone AND l.unique_id < r.unique_id
+              UNION
+              SELECT l.unique_id, r.unique_id FROM t l JOIN t r
+                ON l.skel_pair = r.skel_pair AND l.unique_id < r.unique_id
+              UNION
+              SELECT l.unique_id, r.unique_id FROM t l JOIN t r
+                ON l.family_first = r.family_first AND l.birth_year = r.birth_year
+                AND l.unique_id < r.unique_id
+              UNION
+              SELECT l.unique_id, r.unique_id FROM t l JOIN t r
+                ON l.given_first = r.given_first AND l.birth_year = r.birth_year
+                AND l.unique_id < r.unique_id
               UNION
               SELECT l.unique_id, r.unique_id FROM t l JOIN t r
                 ON l.entity = r.entity AND l.unique_id < r.unique_id
