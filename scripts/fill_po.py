@@ -15,8 +15,15 @@ with open(mapping_path, encoding="utf-8") as handle:
 with open(path, "rb") as handle:
     catalogue = read_po(handle, locale=language)
 for message in catalogue:
-    if message.id and message.id in mapping:
-        message.string = mapping[message.id]
+    # A plural message is keyed by its singular; its value lists every plural form
+    # (one string stands for all of them).
+    key = message.id[0] if isinstance(message.id, tuple) else message.id
+    if key and key in mapping:
+        value = mapping[key]
+        if isinstance(message.id, tuple):
+            forms = catalogue.num_plurals
+            value = tuple(value) if isinstance(value, list) else (value,) * forms
+        message.string = value
         message.flags.discard("fuzzy")
 catalogue.fuzzy = False
 with open(path, "wb") as handle:

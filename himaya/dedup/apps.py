@@ -17,6 +17,7 @@ class DedupConfig(AppConfig):
         from himaya.registry.models import Person
 
         handlers.register(tasks.RUN_JOB, tasks.run_job)
+        handlers.register(tasks.MERGE_STRONG_JOB, tasks.merge_strong_job)
         register(NavItem("dedup:review-queue", _("Duplicates"), queries.REVIEWERS, icon="people",
                          description=_("Review possible duplicates, merge and un-merge"), order=35))
         job_reaped.connect(tasks.job_reaped, dispatch_uid="dedup.job_reaped")

@@ -64,3 +64,9 @@ class RunForm(StyledForm):
         if not whole_registry:
             # A coordinator runs over its own caseload only: no choice to make.
             del self.fields["organisation"]
+
+
+class MergeStrongForm(StyledForm):
+    confirm = forms.BooleanField(
+        label=_("I have looked at the weakest of these pairs, and every group is one person"),
+        required=True)

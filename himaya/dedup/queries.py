@@ -161,3 +161,42 @@ def active_merge_of(person: Person) -> Merge | None:
 
 def merges_into(person: Person) -> QuerySet[Merge]:
     return Merge.objects.select_related("absorbed").filter(survivor=person, undone_at__isnull=True)
+
+
+def strong_pairs(run: DedupRun, user: Any, *, system: bool = False) -> QuerySet[CandidatePair]:
+    """The run's pairs the engine would have merged, still waiting and visible to `user`.
+
+    Pairs a contradiction kept apart are in the review band, so never here; pairs
+    whose person has been merged away since are settled. `system`: the command
+    line, which has no user and works on the run's whole scope.
+    """
+    merged = absorbed_ids()
+    return ((CandidatePair.objects.all() if system else pairs_visible_to(user))
+            .filter(run=run, band=CandidatePair.Band.AUTO, status=PairStatus.PENDING)
+            .exclude(Q(person_low__in=merged) | Q(person_high__in=merged)))
+
+
+def strong_groups(run: DedupRun, user: Any, *, system: bool = False) -> list[list[CandidatePair]]:
+    """`strong_pairs` grouped as the engine clustered them: each group is one person.
+
+    A run stores a cluster as pairs from one record to each other one, so the
+    connected components of the strong pairs are the clusters; a group's pairs
+    come strongest first, and groups in the order of their first person.
+    """
+    pairs = list(strong_pairs(run, user, system=system).order_by("-weight", "pk"))
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for pair in pairs:
+        a, b = find(pair.person_low_id), find(pair.person_high_id)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[CandidatePair]] = {}
+    for pair in pairs:
+        groups.setdefault(find(pair.person_low_id), []).append(pair)
+    return [groups[root] for root in sorted(groups)]

@@ -26,7 +26,7 @@ from himaya.dedup.models import (
     RegistrationAlert,
 )
 from himaya.dedup.records import iter_records, person_record
-from himaya.dedup.tasks import RUN_JOB
+from himaya.dedup.tasks import MERGE_STRONG_JOB, RUN_JOB
 from himaya.organisations.models import Organisation, Programme
 from himaya.registry.models import Person
 from himaya.registry.services import person_clear_merged, person_mark_merged
@@ -200,6 +200,80 @@ def pair_decide(
         absorbed = pair.person_high if survivor.pk == pair.person_low_id else pair.person_low
         person_merge(survivor=survivor, absorbed=absorbed, actor=actor, pair=pair)
     return row
+
+
+@transaction.atomic
+def strong_pairs_merge_start(*, run: DedupRun, actor: Any) -> Any:
+    """Queue the merge of a finished run's strong pairs as a job (a progress bar)."""
+    from himaya.jobs.services import job_start
+
+    if run.status != DedupRun.Status.DONE:
+        raise ValidationError(_("This run has not finished: there is nothing to merge yet."))
+    job = job_start(kind=MERGE_STRONG_JOB, owner=actor, organisation_id=run.organisation_id,
+                    parameters={"run": run.pk})
+    audit_record(actor=actor, kind="change", action="dedup.run.merge_strong.start", target=run,
+                 organisation_id=run.organisation_id)
+    return job
+
+
+def strong_pairs_merge(
+    *, run: DedupRun, actor: Any, progress: Progress | None = None, system: bool = False,
+) -> dict[str, int]:
+    """Merge, group by group, the people a run found strong enough to merge on their own.
+
+    Decision 0302 keeps a person between the engine and every merge; this is that person
+    confirming a run's whole strong band at once (decision 0309). Each group is one
+    person and one transaction. A group whose people changed since the run (one of them
+    merged away, or two of them judged different people) is left to the queue, and a
+    retry merges only what is still waiting: nothing is merged twice. `system`: the
+    command line, with no user, over the run's whole scope.
+    """
+    groups = queries.strong_groups(run, actor, system=system)
+    counts = {"groups": len(groups), "merged": 0, "left": 0}
+    for done, group in enumerate(groups, start=1):
+        try:
+            counts["merged"] += _merge_group(group, actor=actor)
+        except ValidationError:
+            counts["left"] += 1
+        if progress and (done % 25 == 0 or done == len(groups)):
+            progress(done, len(groups), "merge")
+    audit_record(actor=actor, kind="change", action="dedup.run.merge_strong", target=run,
+                 organisation_id=run.organisation_id,
+                 reason=f"{counts['merged']} people merged in {counts['groups'] - counts['left']} "
+                        f"groups, {counts['left']} groups left to the queue")
+    return counts
+
+
+@transaction.atomic
+def _merge_group(group: list[CandidatePair], *, actor: Any) -> int:
+    """Merge one strong group into its first registered person; all or nothing."""
+    ids = {i for pair in group for i in (pair.person_low_id, pair.person_high_id)}
+    if CandidatePair.objects.filter(person_low_id__in=ids, person_high_id__in=ids,
+                                    status=PairStatus.DIFFERENT).exists():
+        raise ValidationError(_("Two of these people were judged to be different people."))
+    survivor_id = min(ids)  # the first registered, as a single pair keeps by default
+    people = Person.objects.in_bulk(ids)
+    # Each absorbed person's merge points at a pair with the survivor where there is one,
+    # so that un-merging it puts back in the queue a pair the reviewer can act on.
+    linking: dict[int, CandidatePair] = {}
+    for pair in sorted(group, key=lambda p: survivor_id not in (p.person_low_id, p.person_high_id)):
+        for person_id in (pair.person_low_id, pair.person_high_id):
+            if person_id != survivor_id:
+                linking.setdefault(person_id, pair)
+    now = timezone.now()
+    CandidatePair.objects.filter(pk__in=[p.pk for p in group]).update(
+        status=PairStatus.SAME, updated_at=now)
+    Decision.objects.bulk_create([
+        Decision(pair=pair, decision=PairStatus.SAME, decided_by=actor, automatic=True)
+        for pair in group])
+    for pair in group:
+        audit_record(actor=actor, kind="change", action="dedup.pair.same", target=pair,
+                     organisation_id=people[pair.person_low_id].organisation_id,
+                     reason="strong pairs of a run, merged together")
+    for person_id, pair in sorted(linking.items()):
+        person_merge(survivor=people[survivor_id], absorbed=people[person_id], actor=actor,
+                     pair=pair)
+    return len(linking)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from himaya.jobs.handlers import Progress
 from himaya.jobs.models import Job
 
 RUN_JOB = "dedup.run"
+MERGE_STRONG_JOB = "dedup.merge_strong"
 # `services` is imported inside the functions: it loads the engine (DuckDB, Arrow),
 # which every process need not pay for at start-up (this module is imported by ready()).
 
@@ -25,6 +26,13 @@ def run_job(job: Job, progress: Progress) -> dict[str, Any]:
         raise
     return {"run": run.pk, "records": run.records, "pairs_review": run.pairs_review,
             "pairs_auto": run.pairs_auto, "pairs_known": run.pairs_known}
+
+
+def merge_strong_job(job: Job, progress: Progress) -> dict[str, Any]:
+    from himaya.dedup import services
+
+    run = DedupRun.objects.get(pk=job.parameters["run"])
+    return services.strong_pairs_merge(run=run, actor=job.owner, progress=progress)
 
 
 def job_reaped(sender: Any, job: Job, **kwargs: Any) -> None:

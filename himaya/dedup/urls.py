@@ -12,6 +12,7 @@ urlpatterns = [
     path("merges/<int:pk>/undo/", views.merge_undo, name="merge-undo"),
     path("runs/", views.run_list, name="run-list"),
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
+    path("runs/<int:pk>/merge-strong/", views.run_merge_strong, name="run-merge-strong"),
     path("alerts/", views.alert_list, name="alert-list"),
     path("registration-check/", views.registration_check_view, name="registration-check"),
     path("people/<int:pk>/panel/", views.person_panel, name="person-panel"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from himaya.accounts.access import allow
 from himaya.audit.services import audit_record
 from himaya.dedup import queries, services
-from himaya.dedup.forms import DecideForm, QueueFilterForm, RunForm
+from himaya.dedup.forms import DecideForm, MergeStrongForm, QueueFilterForm, RunForm
 from himaya.dedup.labels import readable
 from himaya.dedup.models import PairStatus
 from himaya.dedup.registration import registration_check
@@ -141,7 +141,33 @@ def run_list(request: HttpRequest) -> HttpResponse:
 @allow(REVIEWERS)
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = queries.run_for_user(request.user, pk)
-    return render(request, "dedup/run_detail.html", {"run": run, "job": run.job})
+    strong = queries.strong_pairs(run, request.user).count() if run.status == run.Status.DONE else 0
+    return render(request, "dedup/run_detail.html", {"run": run, "job": run.job, "strong": strong})
+
+
+# The weakest strong pairs are shown before the confirmation: where a mistake would be.
+WEAKEST_SHOWN = 10
+
+
+@allow(REVIEWERS)
+def run_merge_strong(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge a run's strong pairs together, after a look at the weakest (decision 0309)."""
+    run = queries.run_for_user(request.user, pk)
+    form = MergeStrongForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.strong_pairs_merge_start(run=run, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("dedup:run-detail", pk=run.pk)
+        return redirect("jobs:job-detail", pk=job.pk)
+    groups = queries.strong_groups(run, request.user)
+    pairs = [pair for group in groups for pair in group]
+    return render(request, "dedup/run_merge_strong.html", {
+        "run": run, "form": form, "groups": len(groups), "pairs": len(pairs),
+        "people": len({i for p in pairs for i in (p.person_low_id, p.person_high_id)}) - len(groups),
+        "weakest": sorted(pairs, key=lambda p: (p.weight, p.pk))[:WEAKEST_SHOWN],
+    })
 
 
 @allow(queries.WHOLE_REGISTRY)

@@ -51,5 +51,6 @@ SAMPLES = {
     "dedup:pair-decide": Sample(lambda w: {"pk": _pair(w).pk}, owner="a"),
     "dedup:merge-undo": Sample(lambda w: {"pk": _merge(w).pk}, owner="a"),
     "dedup:run-detail": Sample(lambda w: {"pk": _run(w).pk}, owner="a"),
+    "dedup:run-merge-strong": Sample(lambda w: {"pk": _run(w).pk}, owner="a"),
     "dedup:person-panel": Sample(lambda w: {"pk": person_of_a(w).pk}, owner="a"),
 }
