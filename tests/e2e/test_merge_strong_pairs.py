@@ -1,0 +1,40 @@
+"""In Arabic, the data-protection officer looks at the weakest strong pairs of a run, then merges them all."""
+
+from himaya.dedup.models import DedupRun, Merge
+from tests.dedup.factories import pair_of
+from tests.e2e.conftest import sign_in
+from tests.factories import PASSWORD
+from tests.registry.factories import make_person
+
+
+def test_strong_pairs_are_merged_after_a_look_at_the_weakest(page, world):
+    run = DedupRun.objects.create(organisation=world.partner_a, auto_merge=4, review=0,
+                                  status=DedupRun.Status.DONE)
+    first, second, third = (
+        make_person(world.partner_a, given_name=given, family_name="Diallo", region="01",
+                    documents=[])
+        for given in ("Fatoumata", "Fatimata", "Fatouma"))
+    pair_of(first, second, 9.0, run=run, band="auto")
+    weakest = pair_of(first, third, 4.2, run=run, band="auto")
+
+    sign_in(page, "protection", PASSWORD)
+    page.wait_for_url("**/accounts/home/")
+    with page.expect_navigation():
+        page.click("[data-testid=lang-ar]")
+    page.goto(f"/dedup/runs/{run.pk}/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    # The mission's long menu wraps: nothing pushes the page sideways, off its left edge.
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    page.click("[data-testid=merge-strong]")
+    rows = page.locator("[data-testid=weak-pair]")
+    assert rows.count() == 2
+    assert third.code_display in rows.first.inner_text()  # the weakest first
+    assert page.locator(f"a[href='/dedup/pairs/{weakest.pk}/']").count() == 1
+
+    page.click("[data-testid=merge-confirm]")  # not ticked: the browser refuses, nothing starts
+    assert not Merge.objects.exists()
+    page.check("#id_confirm")
+    with page.expect_navigation():
+        page.click("[data-testid=merge-confirm]")
+    assert "/jobs/" in page.url
+    assert {m.absorbed_id for m in Merge.objects.all()} == {second.pk, third.pk}
