@@ -70,3 +70,10 @@ class MergeStrongForm(StyledForm):
     confirm = forms.BooleanField(
         label=_("I have looked at the weakest of these pairs, and every group is one person"),
         required=True)
+
+
+class ThresholdsForm(StyledForm):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.order_by("code"))
+    auto_merge = forms.FloatField(label=_("Automatic-merge weight"))
+    review = forms.FloatField(label=_("Review from weight"))
+    reset = forms.BooleanField(label=_("Back to the engine's defaults"), required=False)

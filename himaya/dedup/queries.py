@@ -200,3 +200,34 @@ def strong_groups(run: DedupRun, user: Any, *, system: bool = False) -> list[lis
     for pair in pairs:
         groups.setdefault(find(pair.person_low_id), []).append(pair)
     return [groups[root] for root in sorted(groups)]
+
+
+def reviewers_decisions() -> list[tuple[float, bool]]:
+    """(weight, judged the same person) of every pair a reviewer decided, whole registry.
+
+    Pairs merged in bulk from a run's strong band (their decision is `automatic`) are
+    not a reviewer's judgement of that pair, so they are left out (decision 0310).
+    """
+    decided = (CandidatePair.objects
+               .filter(status__in=[PairStatus.SAME, PairStatus.DIFFERENT])
+               .exclude(decisions__automatic=True))
+    return [(w, s == PairStatus.SAME) for w, s in decided.values_list("weight", "status")]
+
+
+def waiting_weights() -> list[float]:
+    """Weights of the pairs still waiting for a reviewer, whole registry."""
+    merged = absorbed_ids()
+    return list(CandidatePair.objects.filter(status__in=[PairStatus.PENDING, PairStatus.UNSURE])
+                .exclude(Q(person_low__in=merged) | Q(person_high__in=merged))
+                .values_list("weight", flat=True))
+
+
+def programme_thresholds() -> list[tuple[Any, Thresholds, bool]]:
+    """Every programme with the thresholds its runs use, and whether they are its own."""
+    from himaya.dedup.model import Thresholds
+    from himaya.organisations.models import Programme
+
+    own = {row.programme_id: row for row in ProgrammeThresholds.objects.all()}
+    return [(p, Thresholds(auto_merge=own[p.pk].auto_merge, review=own[p.pk].review)
+             if p.pk in own else Thresholds(), p.pk in own)
+            for p in Programme.objects.order_by("code")]

@@ -23,6 +23,7 @@ from himaya.dedup.models import (
     DedupRun,
     Merge,
     PairStatus,
+    ProgrammeThresholds,
     RegistrationAlert,
 )
 from himaya.dedup.records import iter_records, person_record
@@ -200,6 +201,38 @@ def pair_decide(
         absorbed = pair.person_high if survivor.pk == pair.person_low_id else pair.person_low
         person_merge(survivor=survivor, absorbed=absorbed, actor=actor, pair=pair)
     return row
+
+
+# A weight outside this range merges everything or nothing: a typing error, not a choice.
+THRESHOLD_RANGE = (-20.0, 40.0)
+
+
+@transaction.atomic
+def thresholds_set(
+    *, programme: Programme, auto_merge: float, review: float, actor: Any,
+) -> ProgrammeThresholds:
+    """Set the weights a programme's runs use (decision 0310); audited with the old values."""
+    low, high = THRESHOLD_RANGE
+    if not (low <= review <= auto_merge <= high):
+        raise ValidationError(_("The review weight must not exceed the automatic-merge weight, "
+                                "and both must lie between %(low)s and %(high)s.")
+                              % {"low": low, "high": high})
+    row = ProgrammeThresholds.objects.select_for_update().filter(programme=programme).first()
+    before = f"{row.auto_merge}/{row.review}" if row else "defaults"
+    row, _created = ProgrammeThresholds.objects.update_or_create(
+        programme=programme, defaults={"auto_merge": auto_merge, "review": review})
+    audit_record(actor=actor, kind="change", action="dedup.thresholds.set", target=row,
+                 reason=f"{programme.code}: {before} -> {auto_merge}/{review}")
+    return row
+
+
+@transaction.atomic
+def thresholds_reset(*, programme: Programme, actor: Any) -> None:
+    """Back to the engine's defaults for this programme."""
+    deleted, _rows = ProgrammeThresholds.objects.filter(programme=programme).delete()
+    if deleted:
+        audit_record(actor=actor, kind="delete", action="dedup.thresholds.reset",
+                     target=programme, reason=f"{programme.code}: back to the defaults")
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
     path("runs/<int:pk>/merge-strong/", views.run_merge_strong, name="run-merge-strong"),
     path("alerts/", views.alert_list, name="alert-list"),
+    path("thresholds/", views.thresholds, name="thresholds"),
     path("registration-check/", views.registration_check_view, name="registration-check"),
     path("people/<int:pk>/panel/", views.person_panel, name="person-panel"),
 ]

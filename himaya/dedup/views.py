@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from himaya.accounts.access import allow
 from himaya.audit.services import audit_record
-from himaya.dedup import queries, services
-from himaya.dedup.forms import DecideForm, MergeStrongForm, QueueFilterForm, RunForm
+from himaya.dedup import calibration, queries, services
+from himaya.dedup.forms import DecideForm, MergeStrongForm, QueueFilterForm, RunForm, ThresholdsForm
 from himaya.dedup.labels import readable
 from himaya.dedup.models import PairStatus
 from himaya.dedup.registration import registration_check
@@ -167,6 +167,36 @@ def run_merge_strong(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run, "form": form, "groups": len(groups), "pairs": len(pairs),
         "people": len({i for p in pairs for i in (p.person_low_id, p.person_high_id)}) - len(groups),
         "weakest": sorted(pairs, key=lambda p: (p.weight, p.pk))[:WEAKEST_SHOWN],
+    })
+
+
+@allow(queries.WHOLE_REGISTRY)
+def thresholds(request: HttpRequest) -> HttpResponse:
+    """Each programme's thresholds, and how the weights hold up against reviewers' decisions."""
+    from himaya.dedup.model import Thresholds
+
+    form = ThresholdsForm(request.POST or None, initial={
+        "auto_merge": Thresholds().auto_merge, "review": Thresholds().review})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["reset"]:
+                services.thresholds_reset(programme=data["programme"], actor=request.user)
+            else:
+                services.thresholds_set(programme=data["programme"], auto_merge=data["auto_merge"],
+                                        review=data["review"], actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved: the programme's next runs use these weights."))
+            return redirect("dedup:thresholds")
+    decisions = queries.reviewers_decisions()
+    return render(request, "dedup/thresholds.html", {
+        "form": form, "programmes": queries.programme_thresholds(), "whole_registry": True,
+        "bands": calibration.bands(decisions, queries.waiting_weights()),
+        "suggestion": calibration.suggest_auto_merge(decisions),
+        "target": calibration.TARGET_PRECISION, "minimum": calibration.MIN_DECISIONS,
+        "decided": len(decisions),
     })
 
 
