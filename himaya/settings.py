@@ -313,6 +313,9 @@ SPECTACULAR_SETTINGS = {
         "ImportBatchStatusEnum": "himaya.intake.models.ImportBatch.Status",
         "RoadmapStatusEnum": "himaya.capacity.models.RoadmapStatus",
         "ActionStatusEnum": "himaya.capacity.models.ActionStatus",
+        "PairStatusEnum": "himaya.dedup.models.PairStatus",
+        "PairBandEnum": "himaya.dedup.models.CandidatePair.Band",
+        "DedupRunStatusEnum": "himaya.dedup.models.DedupRun.Status",
     },
 }
 

@@ -53,4 +53,8 @@ SAMPLES = {
     "dedup:run-detail": Sample(lambda w: {"pk": _run(w).pk}, owner="a"),
     "dedup:run-merge-strong": Sample(lambda w: {"pk": _run(w).pk}, owner="a"),
     "dedup:person-panel": Sample(lambda w: {"pk": person_of_a(w).pk}, owner="a"),
+    "api-dedup-pair-detail": Sample(lambda w: {"pk": _pair(w).pk}, owner="a"),
+    "api-dedup-pair-decide": Sample(lambda w: {"pk": _pair(w).pk}, owner="a"),
+    "api-dedup-run-detail": Sample(lambda w: {"pk": _run(w).pk}, owner="a"),
+    "api-dedup-run-merge-strong": Sample(lambda w: {"pk": _run(w).pk}, owner="a"),
 }
