@@ -7,6 +7,12 @@ for each setting, counts the pairs the queue would hold (scored at or above it
 and left in two clusters) and how many are true, and scores the clusters an
 oracle reviewer would give: the automatic merges plus exactly the true pairs of
 the queue. An upper bound for automatic merges plus review, not a matcher.
+
+It also counts the decisions that reviewer makes when working the queue
+strongest first as the application lets it: a pair whose records are already one
+person (through earlier merges) is not asked, nor a pair between two groups
+already judged different people. That is the work left once the strong band is
+merged together (decision 0309).
 """
 
 from __future__ import annotations
@@ -33,14 +39,45 @@ def main(argv: list[str] | None = None) -> None:
     result = deduplicate(read_records(args.data / "records.csv"), thresholds=Thresholds(
         auto_merge=args.auto_merge, review=min(args.reviews)))
     base = result.clusters
-    print("| review from weight | pairs in the queue (true) | F1 if decided correctly |")
-    print("|---|---|---|")
+    print("| review from weight | pairs in the queue (true) | F1 if decided correctly "
+          "| decisions asked |")
+    print("|---|---|---|---|")
     for review in sorted(args.reviews, reverse=True):
         queue = [(a, b) for a, b, w in result.review if w >= review]
         true = [(base[a], base[b], 1.0) for a, b in queue if truth[a] == truth[b]]
         merged = cluster(set(base.values()), true, threshold=0.0)
         score = pairwise_score({r: merged[c] for r, c in base.items()}, truth)
-        print(f"| {review:g} | {len(queue):,} ({len(true):,}) | {score.f1:.3f} |", flush=True)
+        asked = decisions_asked(queue, base, truth)
+        print(f"| {review:g} | {len(queue):,} ({len(true):,}) | {score.f1:.3f} | {asked:,} |",
+              flush=True)
+
+
+def decisions_asked(queue: list[tuple[str, str]], base: dict[str, str],
+                    truth: dict[str, str]) -> int:
+    """Decisions of a reviewer working `queue` (strongest first) who is never asked about
+    records already one person, or about two groups already judged different."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    different: set[tuple[str, str]] = set()
+    asked = 0
+    for a, b in queue:
+        left, right = find(base[a]), find(base[b])
+        if left == right or (min(left, right), max(left, right)) in different:
+            continue
+        asked += 1
+        if truth[a] == truth[b]:
+            parent[right] = left
+            # "Different" judgements follow the groups they were made between.
+            different = {(min(find(x), find(y)), max(find(x), find(y))) for x, y in different}
+        else:
+            different.add((min(left, right), max(left, right)))
+    return asked
 
 
 if __name__ == "__main__":
