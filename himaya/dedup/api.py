@@ -301,9 +301,9 @@ class MergeStrongInput(serializers.Serializer):
 
 
 class MergeStrongOutput(serializers.Serializer):
-    job = serializers.IntegerField(help_text="follow it at /api/v1/jobs/{id}/")
-    pairs = serializers.IntegerField()
-    groups = serializers.IntegerField()
+    job = serializers.IntegerField(help_text="follow it at /api/v1/jobs/{id}/; its result "
+                                             "counts the groups merged and left")
+    pairs = serializers.IntegerField(help_text="strong pairs waiting when the job was queued")
 
 
 class RunMergeStrongApi(generics.GenericAPIView):
@@ -324,11 +324,11 @@ class RunMergeStrongApi(generics.GenericAPIView):
         if not body.validated_data["confirm"]:
             return Response({"confirm": [_("Look at the weakest strong pairs, then confirm.")]},
                             status=http_status.HTTP_400_BAD_REQUEST)
-        groups = queries.strong_groups(run, request.user)
+        # A count, not the groups: the job builds those itself.
+        pairs = queries.strong_pairs(run, request.user).count()
         try:
             job = services.strong_pairs_merge_start(run=run, actor=request.user)
         except DjangoValidationError as error:
             return Response({"detail": " ".join(error.messages)},
                             status=http_status.HTTP_400_BAD_REQUEST)
-        return Response({"job": job.pk, "pairs": sum(len(g) for g in groups), "groups": len(groups)},
-                        status=http_status.HTTP_202_ACCEPTED)
+        return Response({"job": job.pk, "pairs": pairs}, status=http_status.HTTP_202_ACCEPTED)
