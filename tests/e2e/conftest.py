@@ -58,3 +58,19 @@ def sign_in(page, username: str, password: str) -> None:  # noqa: ANN001
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("[data-testid=sign-in]")
+
+
+def switch_language(page, code: str) -> None:  # noqa: ANN001
+    """Switch the interface language the way a person does, and wait for the new page.
+
+    On a phone the language buttons sit in the folded menu: it must have finished opening
+    before the click, or the click can land while the menu still moves. The switch posts
+    and redirects; the new document is what matters, not every image and font it loads
+    (waiting for ``load`` once hung a CI run on a slow sub-resource)."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+        page.locator(".navbar-collapse.show").wait_for()
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.click(f"[data-testid=lang-{code}]")
+    page.locator(f"html[lang={code}]").wait_for(state="attached")

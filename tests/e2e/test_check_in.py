@@ -7,7 +7,7 @@ import pytest
 
 from himaya.assistance.models import Delivery, DistributionTarget
 from tests.assistance.factories import distribution_of, ensure_catalogue
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, switch_language
 from tests.factories import PASSWORD
 from tests.registry.factories import make_person
 
@@ -25,10 +25,7 @@ def test_agent_checks_in_a_person_on_a_phone(phone, world, language, confirm, de
     sign_in(phone, "agent_a", PASSWORD)
     phone.wait_for_url("**/accounts/home/")
     if language == "ar":
-        phone.click(".navbar-toggler")  # on a phone the menu, and the language buttons, are folded
-        # The switch posts and reloads: wait for the Arabic page, not for the old one.
-        with phone.expect_navigation():
-            phone.click("[data-testid=lang-ar]")
+        switch_language(phone, "ar")  # on a phone the language buttons are in the folded menu
     phone.goto(f"/assistance/distributions/{distribution.pk}/check-in/")
     assert phone.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
 

@@ -2,7 +2,7 @@
 
 from himaya.dedup.models import DedupRun, Merge
 from tests.dedup.factories import pair_of
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, switch_language
 from tests.factories import PASSWORD
 from tests.registry.factories import make_person
 
@@ -19,8 +19,7 @@ def test_strong_pairs_are_merged_after_a_look_at_the_weakest(page, world):
 
     sign_in(page, "protection", PASSWORD)
     page.wait_for_url("**/accounts/home/")
-    with page.expect_navigation():
-        page.click("[data-testid=lang-ar]")
+    switch_language(page, "ar")
     page.goto(f"/dedup/runs/{run.pk}/")
     assert page.locator("html").get_attribute("dir") == "rtl"
     # The mission's long menu wraps: nothing pushes the page sideways, off its left edge.

@@ -11,6 +11,7 @@ import pytest
 from himaya.organisations.models import Programme
 from himaya.reference.models import Region
 from tests.assistance.factories import ensure_catalogue
+from tests.e2e.conftest import switch_language
 from tests.monitoring import builders as b
 
 HEADLINE = ("direct_assistances", "medical_assistances", "people_reached", "associations",
@@ -44,9 +45,7 @@ def _shown(page, key: str) -> int | None:  # noqa: ANN001
 def test_dashboard_shows_the_endpoint_figures_and_the_map(page, records, language):  # noqa: ANN001
     page.goto("/data/")
     if language == "ar":
-        # The switch posts and reloads: wait for the Arabic page, not for the old one.
-        with page.expect_navigation():
-            page.click("[data-testid=lang-ar]")
+        switch_language(page, "ar")
         page.goto("/data/")
     html = page.locator("html")
     assert html.get_attribute("lang") == language
