@@ -52,6 +52,10 @@ class MatchOutput(serializers.Serializer):
     code = serializers.CharField()
     weight = serializers.FloatField()
     fields = FieldOutput(many=True)
+    through = serializers.CharField(
+        allow_blank=True,
+        help_text="Code of the earlier registration, merged into this person, that matched "
+                  "(empty when the person's own record matched).")
 
 
 class CheckOutput(serializers.Serializer):
@@ -91,7 +95,8 @@ class RegistrationCheckApi(generics.GenericAPIView):
         return Response({
             "possible_duplicates": [
                 {"id": m.person.pk, "code": m.person.code_display, "weight": round(m.score.weight, 2),
-                 "fields": readable(m.score.detail())}
+                 "fields": readable(m.score.detail()),
+                 "through": m.through.code_display if m.through else ""}
                 for m in result.matches
             ],
             "elsewhere": result.elsewhere,
@@ -121,7 +126,7 @@ class PairOutput(serializers.ModelSerializer):
 
     class Meta:
         model = CandidatePair
-        fields = ["id", "weight", "band", "status", "kept_apart", "cross_partner", "run",
+        fields = ["id", "weight", "band", "status", "kept_apart", "through_merged", "cross_partner", "run",
                   "person_low", "person_high", "comparison", "updated_at"]
 
     @staticmethod

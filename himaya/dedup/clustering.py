@@ -12,6 +12,11 @@ them.
   different full birth dates, for instance) are not put in one cluster
   automatically. Their pairs stay for review.
 
+Records listed in `must_link` (a registration merged earlier and the record it was
+merged into) start in one group, without checks: a person decided that. Every later
+join is then checked against all of them, so a newcomer who contradicts one of a
+person's earlier registrations is not merged into that person automatically.
+
 `refused`, when given, receives why each pair at or above the threshold was not
 used to join its two groups: `DECIDED_DIFFERENT`, or the kind of contradiction
 that `conflicts` returned. The review page shows it (a strong pair in the queue
@@ -32,6 +37,7 @@ def cluster(
     *,
     threshold: float,
     cannot_link: Iterable[tuple[str, str]] = (),
+    must_link: Iterable[tuple[str, str]] = (),
     conflicts: Callable[[str, str], object] | None = None,
     refused: MutableMapping[tuple[str, str], str] | None = None,
 ) -> dict[str, str]:
@@ -53,6 +59,14 @@ def cluster(
         while parent[x] != root:
             parent[x], x = root, parent[x]
         return root
+
+    for left, right in must_link:
+        a, b = find(left), find(right)
+        if a != b:
+            if len(members[a]) < len(members[b]):
+                a, b = b, a
+            parent[b] = a
+            members[a].extend(members.pop(b))
 
     for left, right, weight in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
         if weight < threshold:

@@ -52,6 +52,7 @@ def deduplicate(
     store: ModelStore | None = None,
     thresholds: Thresholds | None = None,
     cannot_link: Iterable[tuple[str, str]] = (),
+    must_link: Iterable[tuple[str, str]] = (),
     seed: int = 42,
     threads: int | None = None,
     on_phase: Callable[[str], None] | None = None,
@@ -59,7 +60,8 @@ def deduplicate(
     """Cluster `records` (dicts with the fields of `features.INPUT_FIELDS`).
 
     With no model given, a model is trained on the records themselves (EM, no
-    labels), or the latest stored model is used for small batches. `on_phase` is
+    labels), or the latest stored model is used for small batches. `must_link` pairs
+    are one person already (see `clustering.cluster`). `on_phase` is
     called with each phase's name when it ends (progress bars, memory probes).
     """
     def done(phase: str) -> None:
@@ -95,6 +97,7 @@ def deduplicate(
         pairs,
         threshold=chosen.thresholds.auto_merge,
         cannot_link=cannot_link,
+        must_link=must_link,
         conflicts=contradictions(table, ((a, b) for a, b, w in pairs if w >= DIRECT_EVIDENCE)),
         refused=refused,
     )

@@ -127,6 +127,9 @@ class CandidatePair(models.Model):
     # contradiction kept its two groups apart: it is then in the review band.
     kept_apart = models.CharField(_("kept apart"), max_length=20, choices=KeptApart.choices,
                                   blank=True, default="")
+    # The strongest evidence came from a registration merged earlier into one of the two
+    # people (aliases.py): the values shown side by side are the current record's.
+    through_merged = models.BooleanField(_("found through a merged registration"), default=False)
     status = models.CharField(_("status"), max_length=12, choices=PairStatus.choices,
                               default=PairStatus.PENDING, db_index=True)
     # The two caseloads, kept so that the queue filters without joining people.

@@ -7,6 +7,7 @@ found are decrypted in memory and scored with the model's own comparison levels
 (`compare.py`). What the user is shown depends on who they are:
 
 - people in the user's own scope: code, name, year of birth and field-by-field agreement;
+  a registration merged earlier into a person counts for that person (`aliases.py`);
 - a probable match in another partner's caseload: only that a possible duplicate
   exists and how to reach the mission; the mission's data-protection officer gets
   a `RegistrationAlert` naming both.
@@ -23,7 +24,7 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.db.models.functions import Abs
 
-from himaya.dedup import compare, queries
+from himaya.dedup import compare
 from himaya.dedup.features import RecordError, record_features
 from himaya.dedup.model import Thresholds
 from himaya.dedup.records import SEX, for_records, person_record
@@ -49,8 +50,9 @@ ALERT_FROM = Thresholds().review
 
 @dataclass
 class Match:
-    person: Person
+    person: Person  # the record that stands for the person now
     score: compare.PairScore
+    through: Person | None = None  # the earlier registration, merged into `person`, that matched
 
 
 @dataclass
@@ -216,19 +218,33 @@ def registration_check(user: Any, raw: Mapping[str, Any], *, form: bool = False)
     if not ids:
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result
-    people = list(for_records(queries.active_people().filter(pk__in=ids)))
+    found = list(for_records(Person.objects.filter(pk__in=ids)))
+    # A registration merged earlier speaks for the person it was merged into (aliases.py).
+    standing = {p.pk: p.current_survivor().pk if p.merged_into_id else p.pk for p in found}
+    missing = set(standing.values()) - {p.pk for p in found}
+    found += list(for_records(Person.objects.filter(pk__in=missing)))
     scores = compare.score_feature_pairs(
-        [(mine, record_features(person_record(p))) for p in people])
-    visible = set(people_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
-    ranked = sorted(zip(people, scores, strict=True), key=lambda ps: -ps[1].weight)
-    for person, score in ranked:
+        [(mine, record_features(person_record(p))) for p in found])
+    people = {p.pk: p for p in found}
+    visible = set(people_visible_to(user).filter(pk__in=list(people)).values_list("pk", flat=True))
+    best: dict[int, tuple[compare.PairScore, Person | None, bool]] = {}
+    for person, score in zip(found, scores, strict=True):
+        survivor = standing.get(person.pk, person.pk)
+        through = person if survivor != person.pk else None
+        mine_to_see = survivor in visible
+        if mine_to_see and through is not None and through.pk not in visible:
+            continue  # another caseload's registration must not show through a visible person
+        if survivor not in best or score.weight > best[survivor][0].weight:
+            best[survivor] = (score, through, mine_to_see)
+    ranked = sorted(best.items(), key=lambda item: -item[1][0].weight)
+    for pk, (score, through, mine_to_see) in ranked:
         if score.weight < SHOW_FROM:
             break
-        if person.pk in visible:
+        if mine_to_see:
             if len(result.matches) < SHOWN:
-                result.matches.append(Match(person, score))
+                result.matches.append(Match(people[pk], score, through))
         elif score.weight >= ALERT_FROM:
             result.elsewhere = True
-            result.elsewhere_people.append((person, score.weight))
+            result.elsewhere_people.append((people[pk], score.weight))
     result.elapsed_ms = (time.perf_counter() - started) * 1000
     return result

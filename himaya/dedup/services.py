@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from himaya.audit.services import audit_record
-from himaya.dedup import compare, queries
+from himaya.dedup import aliases, compare, queries
+from himaya.dedup.aliases import AliasMap
 from himaya.dedup.matching import deduplicate
 from himaya.dedup.merging import merge_rows, unmerge_rows
 from himaya.dedup.model import ModelStore, Thresholds
@@ -67,6 +68,8 @@ def dedup_run(*, run: DedupRun, progress: Progress | None = None) -> DedupRun:
 
     Pairs judged "different people" are passed to the engine as cannot-links and
     are never proposed again; pairs already decided keep their decision.
+    Registrations merged earlier take part as evidence for their survivor
+    (`aliases.py`): pairs are stored between the people that stand now.
     """
     def step(phase: str) -> None:
         if progress:
@@ -79,8 +82,15 @@ def dedup_run(*, run: DedupRun, progress: Progress | None = None) -> DedupRun:
         people = people.filter(organisation_id=run.organisation_id)
     records = list(iter_records(people))
     by_id = {r["record_id"]: r for r in records}
+    alias = AliasMap.of(aliases.absorbed_of((int(i) for i in by_id),
+                                            organisation_id=run.organisation_id))
+    merged_away = Person.objects.filter(merged_into__isnull=False)
+    if run.organisation_id:
+        merged_away = merged_away.filter(organisation_id=run.organisation_id)
+    earlier = ([r for r in iter_records(merged_away) if alias.is_alias(r["record_id"])]
+               if alias.to_survivor else [])
     step("load")
-    ids = {int(i) for i in by_id}
+    ids = {int(i) for i in by_id} | {int(r["record_id"]) for r in earlier}
     thresholds = Thresholds(auto_merge=run.auto_merge, review=run.review)
     timings: dict[str, float] = {"load": round(time.perf_counter() - started, 2)}
     review: list[tuple[str, str, float]] = []
@@ -88,21 +98,24 @@ def dedup_run(*, run: DedupRun, progress: Progress | None = None) -> DedupRun:
     kept_apart: dict[tuple[str, str], str] = {}
     version = ""
     if len(records) >= 2:
-        result = deduplicate(records, store=ModelStore(), thresholds=thresholds,
-                             cannot_link=queries.cannot_link(ids),
+        result = deduplicate(records + earlier, store=ModelStore(), thresholds=thresholds,
+                             cannot_link=queries.cannot_link(ids), must_link=alias.must_link(),
                              on_phase=lambda phase: step(phase) if phase in PHASES else None)
         timings.update({k: round(v, 2) for k, v in result.timings.items()})
-        review = result.review
-        kept_apart = result.kept_apart
+        review = alias.people_pairs(result.review)
+        kept_apart = {alias.people_key(a, b): why for (a, b), why in result.kept_apart.items()
+                      if alias.person(a) != alias.person(b)}
         version = str(result.model.metadata.get("version") or
                       f"trained {result.model.metadata.get('trained_at', '')}")[:40]
-        members: dict[str, list[str]] = defaultdict(list)
+        members: dict[str, set[str]] = defaultdict(set)
         for record_id, cluster_id in result.clusters.items():
-            members[cluster_id].append(record_id)
-        for cluster_id, ids_in in members.items():
-            auto_pairs += [(cluster_id, other) for other in ids_in if other != cluster_id]
+            members[cluster_id].add(alias.person(record_id))
+        for ids_in in members.values():
+            first, *others = sorted(ids_in, key=int)
+            auto_pairs += [(first, other) for other in others]
     began = time.perf_counter()
-    counts = _store_pairs(run, by_id, review, auto_pairs, thresholds, kept_apart)
+    counts = _store_pairs(run, by_id, review, auto_pairs, thresholds, kept_apart,
+                          alias=alias, earlier={r["record_id"]: r for r in earlier})
     timings["store"] = round(time.perf_counter() - began, 2)
     step("store")
     DedupRun.objects.filter(pk=run.pk).update(
@@ -116,11 +129,33 @@ def dedup_run(*, run: DedupRun, progress: Progress | None = None) -> DedupRun:
     return run
 
 
+def _best_scores(
+    keys: list[tuple[int, int]], by_id: dict[str, dict[str, str]],
+    alias: AliasMap, earlier: dict[str, dict[str, str]],
+) -> list[tuple[compare.PairScore, bool]]:
+    """Each pair of people scored on its strongest pair of registrations, and whether
+    that pair involves one merged into either person (shown on the review page)."""
+    records = {**earlier, **by_id}
+    combos: list[tuple[int, str, str]] = []
+    for index, (low, high) in enumerate(keys):
+        for a in alias.records_of(str(low)):
+            for b in alias.records_of(str(high)):
+                combos.append((index, a, b))
+    scores = compare.score_records([(records[a], records[b]) for _, a, b in combos])
+    best: list[tuple[compare.PairScore, bool] | None] = [None] * len(keys)
+    for (index, a, b), score in zip(combos, scores, strict=True):
+        current = best[index]
+        if current is None or score.weight > current[0].weight:
+            best[index] = (score, alias.is_alias(a) or alias.is_alias(b))
+    return [b for b in best if b is not None]
+
+
 @transaction.atomic
 def _store_pairs(
     run: DedupRun, by_id: dict[str, dict[str, str]], review: list[tuple[str, str, float]],
     auto_pairs: list[tuple[str, str]], thresholds: Thresholds,
     kept_apart: dict[tuple[str, str], str] | None = None,
+    *, alias: AliasMap | None = None, earlier: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, int]:
     """Store the run's pairs. The band follows the clusters, not the weight: a pair
     whose records were merged is "auto"; every other pair is "review", including
@@ -137,12 +172,12 @@ def _store_pairs(
         wanted.setdefault(ordered(int(a), int(b)), CandidatePair.Band.AUTO)
     keys = list(wanted)
     # Per-field detail for the review page, scored with the model's own levels.
-    scores = compare.score_records([(by_id[str(a)], by_id[str(b)]) for a, b in keys])
+    scores = _best_scores(keys, by_id, alias or AliasMap(), earlier or {})
     # Every stored pair (a few per person at most): cheaper than a huge IN list.
     existing = {(p.person_low_id, p.person_high_id): p for p in CandidatePair.objects.all()}
     create, update = [], []
     known = 0
-    for (low, high), score in zip(keys, scores, strict=True):
+    for (low, high), (score, through) in zip(keys, scores, strict=True):
         band = wanted[(low, high)]
         reason = why.get((low, high), "") if band == CandidatePair.Band.REVIEW else ""
         if band == CandidatePair.Band.REVIEW and not reason and score.weight < thresholds.review:
@@ -153,16 +188,18 @@ def _store_pairs(
             create.append(CandidatePair(
                 person_low_id=low, person_high_id=high, run=run, weight=score.weight, band=band,
                 detail=score.detail(), cross_partner=cross, kept_apart=reason,
+                through_merged=through,
             ))
         elif pair.status in (PairStatus.DIFFERENT, PairStatus.SAME):
             known += 1  # decided: never proposed again
         else:
             pair.run, pair.weight, pair.band, pair.detail = run, score.weight, band, score.detail()
-            pair.kept_apart = reason
+            pair.kept_apart, pair.through_merged = reason, through
             update.append(pair)
     CandidatePair.objects.bulk_create(create, batch_size=1000)
     CandidatePair.objects.bulk_update(
-        update, ["run", "weight", "band", "detail", "kept_apart", "updated_at"], batch_size=1000)
+        update, ["run", "weight", "band", "detail", "kept_apart", "through_merged", "updated_at"],
+        batch_size=1000)
     stored = create + update
     return {
         "pairs_review": sum(p.band == CandidatePair.Band.REVIEW for p in stored),

@@ -221,7 +221,8 @@ def registration_check_view(request: HttpRequest) -> HttpResponse:
     )
     return render(request, "dedup/_registration_check.html", {
         "result": result,
-        "matches": [(m.person, m.score.weight, readable(m.score.detail())) for m in result.matches],
+        "matches": [(m.person, m.score.weight, readable(m.score.detail()), m.through)
+                    for m in result.matches],
     })
 
 
