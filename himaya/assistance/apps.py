@@ -11,7 +11,7 @@ class AssistanceConfig(AppConfig):
         from himaya.accounts.roles import STAFF_AND_PARTNERS
         from himaya.assistance.queries import CHECK_IN_AGENTS, MEDICAL_COUNTERS, STOCK_READERS
 
-        register(NavItem("assistance:delivery-list", _("Assistance"), STAFF_AND_PARTNERS, "box-seam", order=50))
-        register(NavItem("assistance:distribution-list", _("Distributions"), CHECK_IN_AGENTS, "truck", order=51))
-        register(NavItem("assistance:stock", _("Stock"), STOCK_READERS, "boxes", order=52))
-        register(NavItem("assistance:referral-list", _("Referrals"), MEDICAL_COUNTERS, "heart-pulse", order=53))
+        register(NavItem("assistance:delivery-list", _("Assistance"), STAFF_AND_PARTNERS, "box-seam", order=50, group="assistance"))
+        register(NavItem("assistance:distribution-list", _("Distributions"), CHECK_IN_AGENTS, "truck", order=51, group="assistance"))
+        register(NavItem("assistance:stock", _("Stock"), STOCK_READERS, "boxes", order=52, group="assistance"))
+        register(NavItem("assistance:referral-list", _("Referrals"), MEDICAL_COUNTERS, "heart-pulse", order=53, group="assistance"))

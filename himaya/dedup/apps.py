@@ -19,6 +19,6 @@ class DedupConfig(AppConfig):
         handlers.register(tasks.RUN_JOB, tasks.run_job)
         handlers.register(tasks.MERGE_STRONG_JOB, tasks.merge_strong_job)
         register(NavItem("dedup:review-queue", _("Duplicates"), queries.REVIEWERS, icon="people",
-                         description=_("Review possible duplicates, merge and un-merge"), order=35))
+                         description=_("Review possible duplicates, merge and un-merge"), order=35, group="registry"))
         job_reaped.connect(tasks.job_reaped, dispatch_uid="dedup.job_reaped")
         post_save.connect(tasks.person_saved, sender=Person, dispatch_uid="dedup.person_saved")

@@ -14,4 +14,4 @@ class IntakeConfig(AppConfig):
         handlers.register(services.CHECK_JOB, tasks.check_job)
         handlers.register(services.APPLY_JOB, tasks.apply_job)
         register(NavItem("intake:import-list", _("Imports"), services.IMPORTERS, icon="upload",
-                         description=_("Import people from a spreadsheet or KoboToolbox"), order=45))
+                         description=_("Import people from a spreadsheet or KoboToolbox"), order=45, group="registry"))

@@ -11,7 +11,7 @@ class MonitoringConfig(AppConfig):
         from himaya.accounts.roles import MISSION_STAFF, OUTSIDE_VIEWERS
 
         register(NavItem("monitoring:home", _("Results"), MISSION_STAFF | OUTSIDE_VIEWERS,
-                         "graph-up", order=60))
+                         "graph-up", order=60, group="results"))
         self._watch_records()
 
     @staticmethod

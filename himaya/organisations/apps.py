@@ -11,7 +11,7 @@ class OrganisationsConfig(AppConfig):
         from himaya.accounts.roles import MISSION_STAFF, OUTSIDE_VIEWERS, PARTNER_STAFF
 
         readers = MISSION_STAFF | OUTSIDE_VIEWERS | PARTNER_STAFF
-        register(NavItem("organisations:programme-list", _("Programmes"), readers, "folder", order=20))
+        register(NavItem("organisations:programme-list", _("Programmes"), readers, "folder", order=20, group="partners"))
         register(
-            NavItem("organisations:organisation-list", _("Organisations"), readers, "people", order=30)
+            NavItem("organisations:organisation-list", _("Organisations"), readers, "people", order=30, group="partners")
         )

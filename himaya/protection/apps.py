@@ -17,4 +17,4 @@ class ProtectionConfig(AppConfig):
         connection_created.connect(rls.on_connection_created, dispatch_uid="himaya-rls-connection")
         request_finished.connect(rls.on_request_finished, dispatch_uid="himaya-rls-request")
         register(NavItem("protection:erasure-list", _("Erasure requests"), ERASURE_OFFICERS,
-                         "eraser", order=90))
+                         "eraser", order=90, group="admin"))

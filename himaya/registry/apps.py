@@ -10,8 +10,8 @@ class RegistryConfig(AppConfig):
         from himaya.accounts.navigation import NavItem, register
         from himaya.registry.queries import PERSON_READERS, REGISTRARS
 
-        register(NavItem("registry:person-list", _("People"), PERSON_READERS, "people", order=10))
+        register(NavItem("registry:person-list", _("People"), PERSON_READERS, "people", order=10, group="registry"))
         register(NavItem("registry:person-register", _("Register a person"), REGISTRARS,
-                         "person-plus", order=11))
+                         "person-plus", order=11, group="registry"))
         register(NavItem("registry:household-register", _("Register a household"), REGISTRARS,
-                         "house-add", order=12))
+                         "house-add", order=12, group="registry"))

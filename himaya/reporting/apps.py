@@ -13,5 +13,5 @@ class ReportingConfig(AppConfig):
         from himaya.reporting.donor_report import JOB_KIND, run_donor_report
 
         register(NavItem("reporting:home", _("Reports"), MISSION_STAFF | OUTSIDE_VIEWERS,
-                         "file-earmark-bar-graph", order=61))
+                         "file-earmark-bar-graph", order=61, group="results"))
         register_job(JOB_KIND, run_donor_report)

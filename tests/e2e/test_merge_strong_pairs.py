@@ -24,6 +24,17 @@ def test_strong_pairs_are_merged_after_a_look_at_the_weakest(page, world):
     assert page.locator("html").get_attribute("dir") == "rtl"
     # The mission's long menu wraps: nothing pushes the page sideways, off its left edge.
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    # In groups it fits one line, and a group opens inside the page, right to left.
+    assert page.locator(".hm-navbar").bounding_box()["height"] < 80
+    group = page.locator("[data-testid=nav-group-registry]")
+    assert "active" in group.get_attribute("class")  # the run's page is in the registry's group
+    group.click()
+    menu = page.locator(".dropdown-menu.show")
+    menu.wait_for()
+    box = menu.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+    assert "التكرارات" in menu.inner_text()
+    page.keyboard.press("Escape")
     page.click("[data-testid=merge-strong]")
     rows = page.locator("[data-testid=weak-pair]")
     assert rows.count() == 2
