@@ -7,8 +7,11 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +20,7 @@ from himaya.audit.services import audit_record
 from himaya.dedup import calibration, queries, services
 from himaya.dedup.forms import DecideForm, MergeStrongForm, QueueFilterForm, RunForm, ThresholdsForm
 from himaya.dedup.labels import readable
-from himaya.dedup.models import PairStatus
+from himaya.dedup.models import CandidatePair, PairStatus
 from himaya.dedup.registration import registration_check
 from himaya.organisations.models import Organisation
 from himaya.registry.models import Person
@@ -74,7 +77,31 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pair": pair, "left": _side(pair.person_low), "right": _side(pair.person_high),
         "detail": readable(pair.detail), "form": DecideForm(pair=pair),
         "decisions": pair.decisions.select_related("decided_by")[:20],
+        "queue_query": request.GET.get("q", ""),
     })
+
+
+def _queue_of(user: Any, query: str) -> Any:
+    """The review queue as the reviewer filtered it (`query`: the queue page's query string)."""
+    form = QueueFilterForm(QueryDict(query) or None)
+    filters = form.cleaned_data if form.is_valid() else QueueFilterForm.defaults()
+    return queries.review_queue(user, status=filters["status"], band=filters["band"],
+                                cross=filters["cross"], min_weight=filters["min_weight"])
+
+
+def _after_decision(user: Any, pair: CandidatePair, query: str) -> HttpResponse:
+    """The next pair down the reviewer's queue, so that a queue is worked without going back
+    to the list each time; the list itself when nothing is left below."""
+    # Only the queue's own filters travel on: the string came back from the browser.
+    given = QueryDict(query)
+    query = urlencode({k: given[k] for k in QueueFilterForm.base_fields if k in given})
+    after = Q(weight__lt=pair.weight) | Q(weight=pair.weight, pk__gt=pair.pk)
+    following = _queue_of(user, query).exclude(pk=pair.pk).filter(after).first()
+    if following is None:
+        return redirect(f"{reverse('dedup:review-queue')}?{query}" if query else
+                        reverse("dedup:review-queue"))
+    suffix = f"?{urlencode({'q': query})}" if query else ""
+    return redirect(f"{reverse('dedup:pair-detail', args=[following.pk])}{suffix}")
 
 
 @allow(REVIEWERS)
@@ -98,7 +125,7 @@ def pair_decide(request: HttpRequest, pk: int) -> HttpResponse:
         PairStatus.UNSURE: _("Recorded as unsure: the pair stays in the queue."),
     }
     messages.success(request, notes[decision])
-    return redirect("dedup:review-queue")
+    return _after_decision(request.user, pair, request.POST.get("q", ""))
 
 
 @allow(REVIEWERS)

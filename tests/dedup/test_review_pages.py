@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.urls import reverse
 
 from himaya.dedup.compare import score_records
 from himaya.dedup.models import CandidatePair, Merge, PairStatus
 from himaya.dedup.records import person_record
 from tests.dedup.factories import pair_of, twice_registered
+from tests.registry.factories import make_person
 
 
 def _scored_pair(world, organisation=None):
@@ -60,3 +63,35 @@ def test_deciding_different_takes_the_pair_out_of_the_queue(world):
     assert pair.status == PairStatus.DIFFERENT
     assert keep.code_display not in client.get(reverse("dedup:review-queue")).content.decode()
     assert not Merge.objects.exists()
+
+
+def test_a_decision_opens_the_next_pair_of_the_reviewers_queue(world):
+    people = [make_person(world.partner_a, given_name=f"Awa{'x' * i}", family_name="Ba",
+                          birth_year="1990", documents=[]) for i in range(5)]
+    strong = pair_of(people[0], people[1], 8.0)
+    middle = pair_of(people[1], people[2], 6.0, band="auto")
+    weak = pair_of(people[2], people[3], 1.0)
+    weaker = pair_of(people[3], people[4], 0.5, band="auto")
+    client = world.client_for("coord_a")
+    queue = client.get(reverse("dedup:review-queue"), {"status": "pending", "band": "auto"}).content.decode()
+    link = reverse("dedup:pair-detail", args=[middle.pk]) + "?q=" + quote("status=pending&band=auto")
+    assert f'href="{link}"' in queue.replace("&amp;", "&")
+    page = client.get(link).content.decode()
+    assert 'name="q" value="status=pending&amp;band=auto"' in page
+
+    # Down the filtered queue: the strong pair, the weak one are not in it.
+    response = client.post(reverse("dedup:pair-decide", args=[middle.pk]),
+                           {"decision": "unsure", "q": "status=pending&band=auto"})
+    assert response["Location"] == (reverse("dedup:pair-detail", args=[weaker.pk])
+                                    + "?q=" + quote("status=pending&band=auto"))
+    # The last one: back to the same filtered list.
+    response = client.post(reverse("dedup:pair-decide", args=[weaker.pk]),
+                           {"decision": "different", "q": "status=pending&band=auto"})
+    assert response["Location"] == reverse("dedup:review-queue") + "?status=pending&band=auto"
+    # Without filters the default queue (pending, strongest first) continues below the pair.
+    response = client.post(reverse("dedup:pair-decide", args=[strong.pk]), {"decision": "unsure"})
+    assert response["Location"] == reverse("dedup:pair-detail", args=[weak.pk])
+    # Only the queue's filters travel: anything else in the string is dropped.
+    response = client.post(reverse("dedup:pair-decide", args=[weak.pk]),
+                           {"decision": "unsure", "q": "status=pending&next=//evil.example\r\nX: 1"})
+    assert response["Location"] == reverse("dedup:review-queue") + "?status=pending"
