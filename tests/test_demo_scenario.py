@@ -10,6 +10,7 @@ from himaya.accounts.roles import Role
 from himaya.organisations.models import Agreement, Organisation, Programme
 from himaya.portal.models import Article
 from tests.assistance.demo_checks import check_the_demo_tells_the_rdpp_assistance_story
+from tests.dedup.demo_checks import check_the_demo_has_duplicates_found_and_reviewed
 from tests.reporting.demo_checks import check_demo_public_figures_and_results_table
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,7 @@ def test_demo_tells_the_seed_story(capsys, client):
     # Each layer's story, checked on the same build (building it takes most of a minute).
     check_the_demo_tells_the_rdpp_assistance_story()
     check_demo_public_figures_and_results_table(client)
+    check_the_demo_has_duplicates_found_and_reviewed(client)
 
     # Run again: nothing is duplicated and it says so.
     call_command("demo")

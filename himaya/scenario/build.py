@@ -22,6 +22,7 @@ LAYERS = [
     ("assistance 2019–2022: distributions, deliveries, stock, referrals", "himaya.scenario.assistance"),
     ("food vouchers, vendors' redemptions and statements", "himaya.scenario.vouchers"),
     ("results framework: outcomes, outputs, indicators, targets", "himaya.scenario.results"),
+    ("second registrations, a deduplication run and its review", "himaya.scenario.duplicates"),
 ]
 for _label, _module in LAYERS:
     STEPS.append((_label, importlib.import_module(_module).build))

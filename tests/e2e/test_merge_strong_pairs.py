@@ -44,7 +44,7 @@ def test_strong_pairs_are_merged_after_a_look_at_the_weakest(page, world):
     page.click("[data-testid=merge-confirm]")  # not ticked: the browser refuses, nothing starts
     assert not Merge.objects.exists()
     page.check("#id_confirm")
-    with page.expect_navigation():
+    with page.expect_navigation(wait_until="domcontentloaded"):
         page.click("[data-testid=merge-confirm]")
     assert "/jobs/" in page.url
     assert {m.absorbed_id for m in Merge.objects.all()} == {second.pk, third.pk}
