@@ -18,7 +18,7 @@ from functools import lru_cache
 import pyarrow as pa
 
 from himaya.dedup.dates import parse_birth_date
-from himaya.dedup.names import normalise
+from himaya.dedup.names import normalise, on_table_change
 from himaya.dedup.phones import to_e164
 
 FEATURES_VERSION = 1
@@ -115,6 +115,9 @@ def _name_values(given_text: str, family_text: str) -> tuple[object, ...]:
         _or_none(skel_family),
         "|".join(skel_firsts) if len(skel_firsts) == 2 else None,
     )
+
+
+on_table_change(_name_values.cache_clear)
 
 
 @lru_cache(maxsize=100_000)

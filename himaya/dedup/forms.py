@@ -77,3 +77,20 @@ class ThresholdsForm(StyledForm):
     auto_merge = forms.FloatField(label=_("Automatic-merge weight"))
     review = forms.FloatField(label=_("Review from weight"))
     reset = forms.BooleanField(label=_("Back to the engine's defaults"), required=False)
+
+
+class NameEquivalentForm(StyledForm):
+    group = forms.CharField(label=_("Name"), max_length=60,
+                            help_text=_("As people write it, e.g. Kadiatou."))
+    variants = forms.CharField(label=_("Other spellings of this name"), max_length=500,
+                               help_text=_("Separated by commas, in Latin or Arabic script: "
+                                           "Kadi, Khadiatou, كادياتو."))
+    related = forms.CharField(label=_("Related names (optional)"), max_length=200, required=False,
+                              help_text=_("Names often used for the same person but not the same "
+                                          "name (Kadiatou ~ Khadija): weaker evidence."))
+    note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False,
+                           help_text=_("Where this was seen. Never a person's name or code."))
+
+
+class NameTryForm(StyledForm):
+    name = forms.CharField(label=_("Try a name"), max_length=120)

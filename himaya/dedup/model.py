@@ -32,7 +32,7 @@ import pyarrow as pa
 from himaya.dedup import term_frequencies as people_tf
 from himaya.dedup.blocking import BLOCK_COLUMNS, BLOCKING_RULES, with_block_flags
 from himaya.dedup.features import FEATURES_VERSION
-from himaya.dedup.names import EQUIVALENTS_FILE
+from himaya.dedup.names import EQUIVALENTS_FILE, local_rows
 
 MODEL_FORMAT = 1
 DEFAULT_MODEL_DIR = Path(__file__).with_name("data") / "models"
@@ -316,7 +316,11 @@ class TrainedModel:
 
 
 def equivalents_digest() -> str:
-    return hashlib.sha256(EQUIVALENTS_FILE.read_bytes()).hexdigest()[:12]
+    """The table a model was trained with: the shipped file, and a programme's own rows."""
+    digest = hashlib.sha256(EQUIVALENTS_FILE.read_bytes())
+    for row in local_rows():
+        digest.update(repr(sorted(row.items())).encode())
+    return digest.hexdigest()[:12]
 
 
 class ModelStore:

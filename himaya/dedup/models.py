@@ -85,6 +85,44 @@ class ProgrammeThresholds(models.Model):
         return f"{self.programme_id}: {self.review}–{self.auto_merge}"
 
 
+class NameEquivalent(models.Model):
+    """A programme's own line of the equivalents table (decision 0313), after the shipped
+    file's (`data/name_equivalents.csv`): spellings the mission meets that the table lacks.
+
+    `group` is a name as people write it; if the table already has it as a group, the
+    variants are added to that group. Names only, never a person's.
+    """
+
+    group = models.CharField(_("name"), max_length=60)
+    variants = models.CharField(_("other spellings"), max_length=500,
+                                help_text=_("Separated by |, in Latin or Arabic script."))
+    related = models.CharField(_("related names"), max_length=200, blank=True,
+                               help_text=_("Linked weakly, not the same name (Fatoumata ~ Fatima)."))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("name equivalence")
+        verbose_name_plural = _("name equivalences")
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.variants}"
+
+    def as_row(self) -> dict[str, str]:
+        return {"group": self.group, "variants": self.variants, "related": self.related}
+
+    @property
+    def variants_shown(self) -> str:
+        return ", ".join(self.variants.split("|"))
+
+    @property
+    def related_shown(self) -> str:
+        return ", ".join(filter(None, self.related.split("|")))
+
+
 class PairStatus(models.TextChoices):
     PENDING = "pending", _("to review")
     SAME = "same", _("same person")

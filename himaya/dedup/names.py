@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -176,42 +177,81 @@ class EquivalentsError(ValueError):
     """The equivalents table is malformed; the message names the line."""
 
 
-def load_equivalents(path: Path = EQUIVALENTS_FILE) -> Equivalents:
-    """Read the CSV `group,variants,related` (variants and related separated by |).
+def _add_row(group_of: dict[str, str], related: dict[str, set[str]],
+             row: Mapping[str, str], where: str) -> None:
+    """Add one `group,variants,related` row; raise `EquivalentsError` naming `where`."""
+    group = "".join(tokens(row["group"]))
+    if not group:
+        raise EquivalentsError(f"{where}: empty group")
+    for variant in [row["group"], *(row.get("variants") or "").split("|")]:
+        parts = tokens(variant)
+        if not parts:
+            continue
+        if len(parts) != 1:
+            raise EquivalentsError(f"{where}: {variant!r} is more than one name part")
+        previous = group_of.setdefault(parts[0], group)
+        if previous != group:
+            raise EquivalentsError(f"{where}: {variant!r} is already in group {previous!r}")
+    for other in filter(None, (row.get("related") or "").split("|")):
+        other_key = "".join(tokens(other))
+        related.setdefault(group, set()).add(other_key)
+        related.setdefault(other_key, set()).add(group)
+
+
+def load_equivalents(
+    path: Path = EQUIVALENTS_FILE, extra: Iterable[Mapping[str, str]] = (),
+) -> Equivalents:
+    """Read the CSV `group,variants,related` (variants and related separated by |), then
+    the `extra` rows (a programme's own additions, same keys).
 
     Each variant goes through the same `tokens` pipeline as incoming names, so
-    the table can be edited with names as people write them, in either script.
+    the table can be edited with names as people write them, in either script. An
+    extra row whose group is already a group adds spellings to it.
     """
     group_of: dict[str, str] = {}
     related: dict[str, set[str]] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for line_no, row in enumerate(csv.DictReader(handle), start=2):
-            group = "".join(tokens(row["group"]))
-            if not group:
-                raise EquivalentsError(f"{path.name} line {line_no}: empty group")
-            for variant in [row["group"], *row["variants"].split("|")]:
-                parts = tokens(variant)
-                if not parts:
-                    continue
-                if len(parts) != 1:
-                    raise EquivalentsError(
-                        f"{path.name} line {line_no}: {variant!r} is more than one name part"
-                    )
-                previous = group_of.setdefault(parts[0], group)
-                if previous != group:
-                    raise EquivalentsError(
-                        f"{path.name} line {line_no}: {variant!r} is already in group {previous!r}"
-                    )
-            for other in filter(None, (row.get("related") or "").split("|")):
-                other_key = "".join(tokens(other))
-                related.setdefault(group, set()).add(other_key)
-                related.setdefault(other_key, set()).add(group)
+            _add_row(group_of, related, row, f"{path.name} line {line_no}")
+    for number, row in enumerate(extra, start=1):
+        _add_row(group_of, related, row, f"added row {number}")
     return Equivalents(group_of, {k: frozenset(v) for k, v in related.items()})
+
+
+# A programme's own rows (set by the application, `local_names.py`), after the file's.
+_LOCAL_ROWS: tuple[Mapping[str, str], ...] = ()
+# Caches of values derived from the table, cleared when the rows change (features.py
+# registers its own).
+_CLEARERS: list[Callable[[], None]] = []
 
 
 @cache
 def default_equivalents() -> Equivalents:
-    return load_equivalents()
+    return load_equivalents(EQUIVALENTS_FILE, _LOCAL_ROWS)
+
+
+def local_rows() -> tuple[Mapping[str, str], ...]:
+    return _LOCAL_ROWS
+
+
+def set_local_equivalents(rows: Iterable[Mapping[str, str]]) -> None:
+    """Use the shipped table plus `rows` from now on (checked first: a bad row raises
+    `EquivalentsError` and changes nothing)."""
+    global _LOCAL_ROWS
+    checked = tuple(dict(row) for row in rows)
+    load_equivalents(EQUIVALENTS_FILE, checked)
+    if checked == _LOCAL_ROWS:
+        return
+    _LOCAL_ROWS = checked
+    default_equivalents.cache_clear()
+    normalise.cache_clear()
+    _groups.cache_clear()
+    for clear in _CLEARERS:
+        clear()
+
+
+def on_table_change(clear: Callable[[], None]) -> None:
+    _CLEARERS.append(clear)
 
 
 def canonical_part(part: str, table: Equivalents | None = None) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.db.models.functions import Abs
 
-from himaya.dedup import compare
+from himaya.dedup import compare, local_names
 from himaya.dedup.features import RecordError, record_features
 from himaya.dedup.model import Thresholds
 from himaya.dedup.records import SEX, for_records, person_record
@@ -204,6 +204,7 @@ def candidate_ids(record: Mapping[str, str], limit: int = MAX_CANDIDATES) -> lis
 def registration_check(user: Any, raw: Mapping[str, Any], *, form: bool = False) -> CheckResult:
     """Likely duplicates of the person described by `raw`, split by what `user` may see."""
     started = time.perf_counter()
+    local_names.sync()
     record = record_from_input(raw, form=form)
     result = CheckResult()
     if not record["given_name"] and not record["phone"] and not record["document_number"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from himaya.audit.services import audit_record
-from himaya.dedup import aliases, compare, queries
+from himaya.dedup import aliases, compare, local_names, names, queries
 from himaya.dedup.aliases import AliasMap
 from himaya.dedup.matching import deduplicate
 from himaya.dedup.merging import merge_rows, unmerge_rows
@@ -23,6 +24,7 @@ from himaya.dedup.models import (
     Decision,
     DedupRun,
     Merge,
+    NameEquivalent,
     PairStatus,
     ProgrammeThresholds,
     RegistrationAlert,
@@ -77,6 +79,7 @@ def dedup_run(*, run: DedupRun, progress: Progress | None = None) -> DedupRun:
 
     DedupRun.objects.filter(pk=run.pk).update(status=DedupRun.Status.RUNNING)
     started = time.perf_counter()
+    local_names.sync()  # the programme's own name equivalences, as they are now
     people = queries.active_people()
     if run.organisation_id:
         people = people.filter(organisation_id=run.organisation_id)
@@ -472,3 +475,62 @@ def registration_check_record(
         for person, weight in result.elsewhere_people:
             registration_alert_record(actor=actor, organisation=organisation, matched=person,
                                       weight=weight, name_index=index)
+
+
+SEPARATORS = re.compile(r"[|,;\n]+")
+
+
+@transaction.atomic
+def name_equivalent_add(
+    *, actor: Any, group: str, variants: str, related: str = "", note: str = "",
+) -> NameEquivalent:
+    """Add a line to the programme's equivalents table (decision 0313), audited.
+
+    Refused, with the reason in the user's language, when a name is more than one part,
+    when a spelling already belongs to another name (the table would say two different
+    names are one), or when the line adds nothing.
+    """
+    spellings = [v.strip() for v in SEPARATORS.split(variants) if v.strip()]
+    weak = [v.strip() for v in SEPARATORS.split(related) if v.strip()]
+    current = names.load_equivalents(
+        names.EQUIVALENTS_FILE, [row.as_row() for row in NameEquivalent.objects.all()])
+    errors: list[str] = []
+    for text in [group, *spellings, *weak]:
+        if len(names.tokens(text)) != 1:
+            errors.append(_("“%(name)s” is not one name: write one name per entry.") % {"name": text})
+    if not spellings:
+        errors.append(_("Give at least one other spelling."))
+    if errors:
+        raise ValidationError(errors)
+    key = "".join(names.tokens(group))
+    target = current.group_of.get(key, key)
+    new = False
+    for text in spellings:
+        part = names.tokens(text)[0]
+        owner = current.group_of.get(part)
+        if owner is not None and owner != target:
+            errors.append(_("“%(name)s” is already a spelling of %(group)s: add your spellings "
+                            "to that name instead.") % {"name": text, "group": owner})
+        new = new or owner is None
+    if errors:
+        raise ValidationError(errors)
+    if not new and not weak:
+        raise ValidationError(_("Nothing new: the table already has these spellings."))
+    row = NameEquivalent(group=group.strip(), variants="|".join(spellings),
+                         related="|".join(weak), note=note.strip(), added_by=actor)
+    try:
+        names.load_equivalents(names.EQUIVALENTS_FILE,
+                               [*(r.as_row() for r in NameEquivalent.objects.all()), row.as_row()])
+    except names.EquivalentsError as error:  # a case the checks above do not foresee
+        raise ValidationError(str(error)) from error
+    row.save()
+    audit_record(actor=actor, kind="create", action="dedup.names.add", target=row,
+                 reason=f"{row.group}: {row.variants}")
+    return row
+
+
+@transaction.atomic
+def name_equivalent_remove(*, row: NameEquivalent, actor: Any) -> None:
+    audit_record(actor=actor, kind="delete", action="dedup.names.remove", target=row,
+                 reason=f"{row.group}: {row.variants}")
+    row.delete()

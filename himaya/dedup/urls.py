@@ -15,6 +15,8 @@ urlpatterns = [
     path("runs/<int:pk>/merge-strong/", views.run_merge_strong, name="run-merge-strong"),
     path("alerts/", views.alert_list, name="alert-list"),
     path("thresholds/", views.thresholds, name="thresholds"),
+    path("names/", views.name_list, name="name-list"),
+    path("names/<int:pk>/remove/", views.name_remove, name="name-remove"),
     path("registration-check/", views.registration_check_view, name="registration-check"),
     path("people/<int:pk>/panel/", views.person_panel, name="person-panel"),
 ]

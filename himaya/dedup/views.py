@@ -17,10 +17,18 @@ from django.views.decorators.http import require_POST
 
 from himaya.accounts.access import allow
 from himaya.audit.services import audit_record
-from himaya.dedup import calibration, queries, services
-from himaya.dedup.forms import DecideForm, MergeStrongForm, QueueFilterForm, RunForm, ThresholdsForm
+from himaya.dedup import calibration, local_names, names, queries, services
+from himaya.dedup.forms import (
+    DecideForm,
+    MergeStrongForm,
+    NameEquivalentForm,
+    NameTryForm,
+    QueueFilterForm,
+    RunForm,
+    ThresholdsForm,
+)
 from himaya.dedup.labels import readable
-from himaya.dedup.models import CandidatePair, PairStatus
+from himaya.dedup.models import CandidatePair, NameEquivalent, PairStatus
 from himaya.dedup.registration import registration_check
 from himaya.organisations.models import Organisation
 from himaya.registry.models import Person
@@ -267,3 +275,41 @@ def person_panel(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dedup/_person_panel.html", {
         "merge": merge, "survivor_visible": survivor_visible, "absorbed": absorbed,
     })
+
+
+@allow(queries.WHOLE_REGISTRY)
+def name_list(request: HttpRequest) -> HttpResponse:
+    """The programme's own name equivalences, added to the shipped table (decision 0313)."""
+    form = NameEquivalentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.name_equivalent_add(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Added: the next checks and runs use it."))
+            return redirect("dedup:name-list")
+    trial = NameTryForm(request.GET or None)
+    tried = None
+    if trial.is_valid():
+        local_names.sync()
+        text = trial.cleaned_data["name"]
+        normal = names.normalise(text)
+        tried = {"text": text, "parts": normal.parts, "skeletons": normal.skeletons,
+                 "related": normal.related, "known": normal.known}
+    return render(request, "dedup/name_list.html", {
+        "form": form, "trial": trial, "tried": tried, "whole_registry": True,
+        "rows": NameEquivalent.objects.select_related("added_by"),
+        "shipped": len(set(names.load_equivalents().group_of.values())),
+    })
+
+
+@allow(queries.WHOLE_REGISTRY)
+@require_POST
+def name_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    from himaya.accounts.scopes import fetch_or_404
+
+    row = fetch_or_404(NameEquivalent.objects.all(), pk=pk)
+    services.name_equivalent_remove(row=row, actor=request.user)
+    messages.success(request, _("Removed: the next checks and runs no longer use it."))
+    return redirect("dedup:name-list")

@@ -46,7 +46,18 @@ def _run(world: Any) -> Any:
     return cached
 
 
+def _name_row(world: Any) -> Any:
+    from himaya.dedup.models import NameEquivalent
+
+    cached = getattr(world, "_dedup_name_row", None)
+    if cached is None:
+        cached = NameEquivalent.objects.create(group="Kadiatou", variants="Kadi")
+        world._dedup_name_row = cached
+    return cached
+
+
 SAMPLES = {
+    "dedup:name-remove": Sample(lambda w: {"pk": _name_row(w).pk}),
     "dedup:pair-detail": Sample(lambda w: {"pk": _pair(w).pk}, owner="a"),
     "dedup:pair-decide": Sample(lambda w: {"pk": _pair(w).pk}, owner="a"),
     "dedup:merge-undo": Sample(lambda w: {"pk": _merge(w).pk}, owner="a"),
