@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from himaya.dedup import queries, services
 from himaya.dedup.labels import readable
-from himaya.dedup.models import CandidatePair, DedupRun, PairStatus
+from himaya.dedup.models import CandidatePair, DedupRun, NameEquivalent, PairStatus
 from himaya.dedup.registration import registration_check
 from himaya.organisations.models import Organisation, Programme
 from himaya.registry.api import DocumentIO
@@ -337,3 +337,46 @@ class RunMergeStrongApi(generics.GenericAPIView):
             return Response({"detail": " ".join(error.messages)},
                             status=http_status.HTTP_400_BAD_REQUEST)
         return Response({"job": job.pk, "pairs": pairs}, status=http_status.HTTP_202_ACCEPTED)
+
+
+class NameEquivalentIO(serializers.ModelSerializer):
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = NameEquivalent
+        fields = ["id", "group", "variants", "related", "note", "added_by", "created_at"]
+        read_only_fields = ["id", "added_by", "created_at"]
+        extra_kwargs = {"variants": {"help_text": "other spellings, separated by | or commas"},
+                        "related": {"required": False}, "note": {"required": False}}
+
+
+class NameEquivalentListApi(generics.ListAPIView):
+    """The mission's own name equivalences (decision 0313); POST adds one, checked like the page."""
+
+    allowed_roles = queries.WHOLE_REGISTRY
+    serializer_class = NameEquivalentIO
+    queryset = NameEquivalent.objects.select_related("added_by").order_by("pk")
+
+    @extend_schema(request=NameEquivalentIO,
+                   responses={201: NameEquivalentIO, 400: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        body = NameEquivalentIO(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            row = services.name_equivalent_add(
+                actor=request.user, group=data["group"], variants=data["variants"],
+                related=data.get("related", ""), note=data.get("note", ""))
+        except DjangoValidationError as error:
+            return Response({"detail": " ".join(error.messages)},
+                            status=http_status.HTTP_400_BAD_REQUEST)
+        return Response(NameEquivalentIO(row).data, status=http_status.HTTP_201_CREATED)
+
+
+class NameEquivalentDetailApi(generics.RetrieveDestroyAPIView):
+    allowed_roles = queries.WHOLE_REGISTRY
+    serializer_class = NameEquivalentIO
+    queryset = NameEquivalent.objects.select_related("added_by")
+
+    def perform_destroy(self, instance: NameEquivalent) -> None:
+        services.name_equivalent_remove(row=instance, actor=self.request.user)

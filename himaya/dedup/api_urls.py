@@ -12,4 +12,7 @@ urlpatterns = [
     path("dedup/runs/<int:pk>/", api.RunDetailApi.as_view(), name="api-dedup-run-detail"),
     path("dedup/runs/<int:pk>/merge-strong/", api.RunMergeStrongApi.as_view(),
          name="api-dedup-run-merge-strong"),
+    path("dedup/names/", api.NameEquivalentListApi.as_view(), name="api-dedup-name-list"),
+    path("dedup/names/<int:pk>/", api.NameEquivalentDetailApi.as_view(),
+         name="api-dedup-name-detail"),
 ]

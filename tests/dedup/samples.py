@@ -58,6 +58,7 @@ def _name_row(world: Any) -> Any:
 
 SAMPLES = {
     "dedup:name-remove": Sample(lambda w: {"pk": _name_row(w).pk}),
+    "api-dedup-name-detail": Sample(lambda w: {"pk": _name_row(w).pk}),
     "dedup:pair-detail": Sample(lambda w: {"pk": _pair(w).pk}, owner="a"),
     "dedup:pair-decide": Sample(lambda w: {"pk": _pair(w).pk}, owner="a"),
     "dedup:merge-undo": Sample(lambda w: {"pk": _merge(w).pk}, owner="a"),

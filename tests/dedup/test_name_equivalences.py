@@ -107,3 +107,21 @@ def test_only_the_mission_edits_the_table(world):
         client.post(reverse("dedup:name-list"), {"group": "Kadiatou", "variants": "Kadi"})
     assert not NameEquivalent.objects.exists()
     assert world.client_for("admin").get(reverse("dedup:name-list")).status_code == 200
+
+
+def test_the_api_lists_adds_and_removes_with_the_same_checks(world):
+    client = world.client_for("protection")
+    url = reverse("api-dedup-name-list")
+    created = client.post(url, {"group": "Kadiatou", "variants": "Kadi|Khadiatou"},
+                          content_type="application/json")
+    assert created.status_code == 201
+    assert created.json()["added_by"] == "protection" and created.json()["variants"] == "Kadi|Khadiatou"
+    refused = client.post(url, {"group": "Mohamed", "variants": "Mahmoud"},
+                          content_type="application/json")
+    assert refused.status_code == 400 and "mahmoud" in refused.json()["detail"].lower()
+    assert [row["group"] for row in client.get(url).json()["results"]] == ["Kadiatou"]
+    detail = reverse("api-dedup-name-detail", args=[created.json()["id"]])
+    assert client.delete(detail).status_code == 204
+    assert not NameEquivalent.objects.exists()
+    assert AuditEvent.objects.filter(action="dedup.names.remove").exists()
+    assert world.client_for("coord_a").get(url).status_code == 403
