@@ -97,3 +97,30 @@ def test_tiny_file_with_empty_fields(tmp_path: Path) -> None:
     assert set(clusters) == {"a", "b", "c"}
     assert clusters["a"] == clusters["b"]  # swapped names, one phone in two formats
     assert clusters["c"] == "c"
+
+
+def test_your_own_name_equivalences_count_and_a_bad_table_is_refused(tmp_path: Path) -> None:
+    from himaya.dedup import names
+
+    source = tmp_path / "in.csv"
+    source.write_text(HEADER + "a,Kadiatou,Barry,F,1991-03-04,GIN,,,02,P01\n"
+                      "b,Kadi,Barry,F,1991,GIN,,,05,P02\nc,Awa,Bah,F,1985,SEN,,,02,P01\n", "utf-8")
+    table = tmp_path / "names.csv"
+    table.write_text("group,variants,related\nKadiatou,Kadi,\n", "utf-8")
+
+    def weight(*extra: str) -> float:
+        review = tmp_path / "review.csv"
+        call_command("dedup_csv", str(source), str(tmp_path / "out.csv"),
+                     "--review-output", str(review), *extra)
+        return float(_read(review)[0]["match_weight"])
+
+    try:
+        plain = weight()
+        assert weight("--equivalents", str(table)) > plain + 0.5  # "Kadi" now reads "kadiatou"
+        table.write_text("group,variants,related\nMohamed,Mahmoud,\n", "utf-8")
+        out = tmp_path / "refused.csv"
+        with pytest.raises(CommandError, match="Mahmoud.*already in group"):
+            call_command("dedup_csv", str(source), str(out), "--equivalents", str(table))
+        assert not out.exists()
+    finally:
+        names.set_local_equivalents(())

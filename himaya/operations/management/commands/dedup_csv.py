@@ -31,6 +31,10 @@ class Command(BaseCommand):
                             help="directory of trained models (default: the shipped one)")
         parser.add_argument("--review-output", type=Path, default=None,
                             help="also write the review queue (record_id_l,record_id_r,weight)")
+        parser.add_argument("--equivalents", type=Path, default=None,
+                            help="your own name equivalences, read after the shipped table: a "
+                                 "CSV with the header group,variants,related (variants and "
+                                 "related separated by |)")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--threads", type=int, default=None)
 
@@ -46,6 +50,8 @@ class Command(BaseCommand):
             records = read_records(options["input"])
         except InputError as exc:
             raise CommandError(str(exc)) from exc
+        if options["equivalents"] is not None:
+            self._use_equivalents(options["equivalents"])
         thresholds = None
         if options["auto_merge"] is not None or options["review"] is not None:
             default = Thresholds()
@@ -80,3 +86,22 @@ class Command(BaseCommand):
             f"{result.auto_merged_pairs} pairs merged, {len(result.review)} to review "
             f"({result.timings['total']:.1f} s)"
         )
+
+    @staticmethod
+    def _use_equivalents(path: Path) -> None:
+        import csv
+
+        from himaya.dedup import names
+
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.DictReader(handle)
+                if not {"group", "variants"} <= set(reader.fieldnames or []):
+                    raise CommandError(f"{path}: the header must contain group,variants,related")
+                rows = [{"group": r["group"] or "", "variants": r["variants"] or "",
+                         "related": r.get("related") or ""} for r in reader]
+            names.set_local_equivalents(rows)
+        except FileNotFoundError as exc:
+            raise CommandError(f"{path}: no such file") from exc
+        except (UnicodeDecodeError, csv.Error, names.EquivalentsError) as exc:
+            raise CommandError(f"{path}: {exc}") from exc
