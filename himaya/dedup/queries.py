@@ -89,6 +89,16 @@ def review_queue(
     return qs.order_by("-weight", "pk")
 
 
+def pairs_around(user: Any, pair: CandidatePair, limit: int = 10) -> list[CandidatePair]:
+    """Other pairs still open with either person of `pair`, strongest first: someone
+    registered five times is one decision's context, not ten separate ones."""
+    people = [pair.person_low_id, pair.person_high_id]
+    return list(review_queue(user, status="").filter(
+        Q(person_low__in=people) | Q(person_high__in=people),
+        status__in=[PairStatus.PENDING, PairStatus.UNSURE],
+    ).exclude(pk=pair.pk)[:limit])
+
+
 def pending_count() -> int:
     """Every pair still waiting for a reviewer (data-quality checks)."""
     merged = absorbed_ids()

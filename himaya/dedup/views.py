@@ -86,6 +86,7 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "detail": readable(pair.detail), "form": DecideForm(pair=pair),
         "decisions": pair.decisions.select_related("decided_by")[:20],
         "queue_query": request.GET.get("q", ""),
+        "around": queries.pairs_around(request.user, pair),
     })
 
 

@@ -95,3 +95,20 @@ def test_a_decision_opens_the_next_pair_of_the_reviewers_queue(world):
     response = client.post(reverse("dedup:pair-decide", args=[weak.pk]),
                            {"decision": "unsure", "q": "status=pending&next=//evil.example\r\nX: 1"})
     assert response["Location"] == reverse("dedup:review-queue") + "?status=pending"
+
+
+def test_the_pair_page_shows_the_other_open_pairs_of_its_two_people(world):
+    people = [make_person(world.partner_a, given_name="Awa", family_name="Ba", birth_year="1990",
+                          documents=[]) for _ in range(4)]
+    first = pair_of(people[0], people[1], 9.0)
+    second = pair_of(people[0], people[2], 6.0)
+    third = pair_of(people[1], people[3], 3.0)
+    unrelated = pair_of(people[2], people[3], 2.0)
+    decided = pair_of(people[1], people[2], 5.0, status=PairStatus.DIFFERENT)
+    client = world.client_for("coord_a")
+    page = client.get(reverse("dedup:pair-detail", args=[first.pk])).content.decode()
+    assert 'data-testid="pairs-around"' in page
+    for shown in (second, third):
+        assert f'href="{reverse("dedup:pair-detail", args=[shown.pk])}"' in page
+    for hidden in (unrelated, decided):
+        assert f'href="{reverse("dedup:pair-detail", args=[hidden.pk])}"' not in page
