@@ -94,11 +94,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user's scope."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "nav_menu": [], "scope": None}
+        return {"nav_items": [], "nav_menu": [], "scope": None, "nav_grouped": False}
     path = request.path
     items = [{**item, "active": item["url"] == path, "within": path.startswith(item["url"])}
              for item in items_for(user)]
-    return {"nav_items": items, "nav_menu": menu_of(items), "scope": scope_for(user)}
+    menu = menu_of(items)
+    return {"nav_items": items, "nav_menu": menu, "scope": scope_for(user),
+            "nav_grouped": any(entry.get("children") for entry in menu)}
 
 
 def _register_own() -> None:

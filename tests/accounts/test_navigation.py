@@ -43,10 +43,15 @@ def test_the_bar_shows_groups_and_marks_the_current_one(world):
     assert f'class="dropdown-item active" href="{reverse("dedup:review-queue")}" aria-current="page"' in page
     assert 'data-testid="nav-group-results"' in page
     assert 'data-testid="nav-group-results" ' not in page.split("nav-group-registry")[0]
-    # Every entry is still one click away on the home page's cards.
+    # Every entry is still one click away on the home page's cards, under the same groups.
     home = client.get(reverse("accounts:home")).content.decode()
     for url in (i["url"] for i in items_for(world.users["protection"])):
         assert f'href="{url}"' in home
+    assert 'data-testid="home-group-registry"' in home
+    vendor_home = world.client_for("vendor").get(reverse("accounts:home")).content.decode()
+    assert "home-group-" not in vendor_home
+    for url in (i["url"] for i in items_for(world.users["vendor"])[1:]):
+        assert f'href="{url}"' in vendor_home
 
 
 def test_group_names_are_translated(world):
