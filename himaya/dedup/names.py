@@ -246,6 +246,7 @@ def set_local_equivalents(rows: Iterable[Mapping[str, str]]) -> None:
     default_equivalents.cache_clear()
     normalise.cache_clear()
     _groups.cache_clear()
+    _members.cache_clear()
     for clear in _CLEARERS:
         clear()
 
@@ -285,6 +286,24 @@ def normalise(text: str) -> NormalisedName:
     related = tuple(sorted({r for p in parts for r in table.related.get(p, ())}))
     known = bool(parts) and parts[0] in _groups(table)
     return NormalisedName(parts, known, tuple(skeleton(p) for p in parts), related)
+
+
+@cache
+def _members(table: Equivalents) -> dict[str, tuple[str, ...]]:
+    members: dict[str, list[str]] = {}
+    for part, group in table.group_of.items():
+        members.setdefault(group, []).append(part)
+    return {group: tuple(sorted(parts)) for group, parts in members.items()}
+
+
+def spellings_of(text: str) -> tuple[str, ...]:
+    """The other spellings the equivalents table knows for one name part (folded)."""
+    parts = tokens(text)
+    if len(parts) != 1:
+        return ()
+    table = default_equivalents()
+    group = table.group_of.get(parts[0])
+    return tuple(p for p in _members(table).get(group, ()) if p != parts[0]) if group else ()
 
 
 @cache

@@ -24,7 +24,7 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.db.models.functions import Abs
 
-from himaya.dedup import compare, local_names
+from himaya.dedup import compare, local_names, names
 from himaya.dedup.features import RecordError, record_features
 from himaya.dedup.model import Thresholds
 from himaya.dedup.records import SEX, for_records, person_record
@@ -174,16 +174,22 @@ def candidate_ids(record: Mapping[str, str], limit: int = MAX_CANDIDATES) -> lis
         add(Person.objects.filter(name_index__in={name_index_of(given, family),
                                                   name_index_of(family, given)}))
     # Sounds of the name parts: a person must share the sounds of two parts (either order).
+    # Each part is also looked for under the other spellings of its name in the equivalents
+    # table (the mission's own lines included): "Kadi" finds a "Kadiatou" whose sound differs.
     tokens = [t for t in blind_index.tokens(f"{given} {family}") if t]
     digests: set[str] = set()
+    searched_parts = 0
     for token in tokens:
-        sound = blind_index.sound_key(token)
-        if len(sound) >= 2:
-            digests.add(blind_index.digest("sound", sound, key))
-        else:  # Ali → "l" would match half the registry: the spelling's prefix instead
-            digests.add(blind_index.digest("prefix", token[: blind_index.PREFIX_MAX], key))
+        before = len(digests)
+        for spelling in (token, *names.spellings_of(token)):
+            sound = blind_index.sound_key(spelling)
+            if len(sound) >= 2:
+                digests.add(blind_index.digest("sound", sound, key))
+            elif spelling == token:  # Ali → "l" would match half the registry: its prefix instead
+                digests.add(blind_index.digest("prefix", token[: blind_index.PREFIX_MAX], key))
+        searched_parts += len(digests) > before
     if digests and len(found) < limit:
-        needed = min(2, len(digests))
+        needed = min(2, searched_parts)
         add(Person.objects.filter(pk__in=_sharing(digests, needed)).exclude(pk__in=list(found)))
     # A typo or unknown spelling in one part: the other part's sound, the first two
     # letters of the damaged one and the same birth year (as the engine's blocking).

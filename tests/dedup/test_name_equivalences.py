@@ -125,3 +125,20 @@ def test_the_api_lists_adds_and_removes_with_the_same_checks(world):
     assert not NameEquivalent.objects.exists()
     assert AuditEvent.objects.filter(action="dedup.names.remove").exists()
     assert world.client_for("coord_a").get(url).status_code == 403
+
+
+def test_the_registration_check_searches_under_the_other_spellings_too(world):
+    person = make_person(world.partner_a, given_name="Kadiatou", family_name="Barry",
+                         birth_year="1991", phone="", documents=[])
+    # A year off by one: only the name's sounds can find her, and "Kadi" sounds otherwise.
+    typed = {"given_name": "Kadi", "family_name": "Barry", "sex": "female", "birth_year": "1992",
+             "nationality": "GN", "region": "01"}
+    assert person not in [m.person for m in registration_check(world.users["agent_a"], typed).matches]
+    name_equivalent_add(actor=world.users["protection"], group="Kadiatou", variants="Kadi")
+    assert person in [m.person for m in registration_check(world.users["agent_a"], typed).matches]
+    # Both ways: someone registered as "Kadi" is found when "Kadiatou" is typed.
+    kadi = make_person(world.partner_a, given_name="Kadi", family_name="Camara",
+                       birth_year="1985", phone="", documents=[])
+    typed = {"given_name": "Kadiatou", "family_name": "Camara", "sex": "female", "birth_year": "1986",
+             "nationality": "GN", "region": "01"}
+    assert kadi in [m.person for m in registration_check(world.users["agent_a"], typed).matches]
