@@ -94,3 +94,10 @@ class NameEquivalentForm(StyledForm):
 
 class NameTryForm(StyledForm):
     name = forms.CharField(label=_("Try a name"), max_length=120)
+
+
+class NameImportForm(StyledForm):
+    file = forms.FileField(label=_("A CSV file of names"),
+                           help_text=_("Columns group,variants,related (and note), one name per "
+                                       "line, other spellings separated by |: the format of the "
+                                       "export below."))

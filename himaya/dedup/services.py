@@ -478,6 +478,54 @@ def registration_check_record(
 
 
 SEPARATORS = re.compile(r"[|,;\n]+")
+NOTHING_NEW = "nothing_new"
+
+
+def _split(text: str) -> list[str]:
+    return [v.strip() for v in SEPARATORS.split(text or "") if v.strip()]
+
+
+def _name_line(rows: list[dict[str, str]], group: str, variants: str, related: str,
+               ) -> tuple[NameEquivalent, list[str]]:
+    """One line checked against the shipped table and `rows` (the lines before it): the
+    unsaved row and what is wrong with it (`NOTHING_NEW` when it adds nothing)."""
+    spellings, weak = _split(variants), _split(related)
+    row = NameEquivalent(group=group.strip(), variants="|".join(spellings), related="|".join(weak))
+    errors: list[str] = []
+    for text in [group, *spellings, *weak]:
+        if len(names.tokens(text)) != 1:
+            errors.append(_("“%(name)s” is not one name: write one name per entry.") % {"name": text})
+    if not spellings:
+        errors.append(_("Give at least one other spelling."))
+    if errors:
+        return row, errors
+    current = names.load_equivalents(names.EQUIVALENTS_FILE, rows)
+    key = "".join(names.tokens(group))
+    target = current.group_of.get(key, key)
+    new = False
+    for text in spellings:
+        owner = current.group_of.get(names.tokens(text)[0])
+        if owner is not None and owner != target:
+            errors.append(_("“%(name)s” is already a spelling of %(group)s: add your spellings "
+                            "to that name instead.") % {"name": text, "group": owner})
+        new = new or owner is None
+    if errors:
+        return row, errors
+    if not new and not weak:
+        return row, [NOTHING_NEW]
+    try:
+        names.load_equivalents(names.EQUIVALENTS_FILE, [*rows, row.as_row()])
+    except names.EquivalentsError as error:  # a case the checks above do not foresee
+        return row, [str(error)]
+    return row, []
+
+
+def _save_name_line(row: NameEquivalent, actor: Any, note: str, via: str) -> NameEquivalent:
+    row.note, row.added_by = note.strip()[:200], actor
+    row.save()
+    audit_record(actor=actor, kind="create", action="dedup.names.add", target=row,
+                 reason=f"{via} {row.group}: {row.variants}")
+    return row
 
 
 @transaction.atomic
@@ -490,43 +538,51 @@ def name_equivalent_add(
     when a spelling already belongs to another name (the table would say two different
     names are one), or when the line adds nothing.
     """
-    spellings = [v.strip() for v in SEPARATORS.split(variants) if v.strip()]
-    weak = [v.strip() for v in SEPARATORS.split(related) if v.strip()]
-    current = names.load_equivalents(
-        names.EQUIVALENTS_FILE, [row.as_row() for row in NameEquivalent.objects.all()])
-    errors: list[str] = []
-    for text in [group, *spellings, *weak]:
-        if len(names.tokens(text)) != 1:
-            errors.append(_("“%(name)s” is not one name: write one name per entry.") % {"name": text})
-    if not spellings:
-        errors.append(_("Give at least one other spelling."))
-    if errors:
-        raise ValidationError(errors)
-    key = "".join(names.tokens(group))
-    target = current.group_of.get(key, key)
-    new = False
-    for text in spellings:
-        part = names.tokens(text)[0]
-        owner = current.group_of.get(part)
-        if owner is not None and owner != target:
-            errors.append(_("“%(name)s” is already a spelling of %(group)s: add your spellings "
-                            "to that name instead.") % {"name": text, "group": owner})
-        new = new or owner is None
-    if errors:
-        raise ValidationError(errors)
-    if not new and not weak:
+    rows = [r.as_row() for r in NameEquivalent.objects.select_for_update().order_by("pk")]
+    row, errors = _name_line(rows, group, variants, related)
+    if errors == [NOTHING_NEW]:
         raise ValidationError(_("Nothing new: the table already has these spellings."))
-    row = NameEquivalent(group=group.strip(), variants="|".join(spellings),
-                         related="|".join(weak), note=note.strip(), added_by=actor)
-    try:
-        names.load_equivalents(names.EQUIVALENTS_FILE,
-                               [*(r.as_row() for r in NameEquivalent.objects.all()), row.as_row()])
-    except names.EquivalentsError as error:  # a case the checks above do not foresee
-        raise ValidationError(str(error)) from error
-    row.save()
-    audit_record(actor=actor, kind="create", action="dedup.names.add", target=row,
-                 reason=f"{row.group}: {row.variants}")
-    return row
+    if errors:
+        raise ValidationError(errors)
+    return _save_name_line(row, actor, note, "page")
+
+
+@transaction.atomic
+def name_equivalents_import(*, actor: Any, text: str) -> dict[str, Any]:
+    """A CSV of lines (`group,variants,related[,note]`), all or nothing.
+
+    Every bad line is reported with its number and reason, and then nothing is written;
+    a line the table already knows is skipped, so importing a file twice adds nothing.
+    Returns {"added": n, "known": n, "errors": [(line, reason), ...]}.
+    """
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if not {"group", "variants"} <= set(reader.fieldnames or []):
+        return {"added": 0, "known": 0,
+                "errors": [(1, _("The first line must name the columns group,variants,related."))]}
+    rows = [r.as_row() for r in NameEquivalent.objects.select_for_update().order_by("pk")]
+    pending: list[tuple[NameEquivalent, str]] = []
+    known = 0
+    errors: list[tuple[int, str]] = []
+    for number, line in enumerate(reader, start=2):
+        if not any((value or "").strip() for value in line.values() if isinstance(value, str)):
+            continue
+        row, problems = _name_line(rows, line.get("group") or "", line.get("variants") or "",
+                                   line.get("related") or "")
+        if problems == [NOTHING_NEW]:
+            known += 1
+        elif problems:
+            errors += [(number, problem) for problem in problems]
+        else:
+            rows.append(row.as_row())
+            pending.append((row, line.get("note") or ""))
+    if errors:
+        return {"added": 0, "known": known, "errors": errors}
+    for row, note in pending:
+        _save_name_line(row, actor, note, "import")
+    return {"added": len(pending), "known": known, "errors": []}
 
 
 @transaction.atomic

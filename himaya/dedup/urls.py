@@ -17,6 +17,7 @@ urlpatterns = [
     path("thresholds/", views.thresholds, name="thresholds"),
     path("names/", views.name_list, name="name-list"),
     path("names/<int:pk>/remove/", views.name_remove, name="name-remove"),
+    path("names/export.csv", views.name_export, name="name-export"),
     path("registration-check/", views.registration_check_view, name="registration-check"),
     path("people/<int:pk>/panel/", views.person_panel, name="person-panel"),
 ]

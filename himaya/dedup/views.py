@@ -22,6 +22,7 @@ from himaya.dedup.forms import (
     DecideForm,
     MergeStrongForm,
     NameEquivalentForm,
+    NameImportForm,
     NameTryForm,
     QueueFilterForm,
     RunForm,
@@ -281,6 +282,8 @@ def person_panel(request: HttpRequest, pk: int) -> HttpResponse:
 @allow(queries.WHOLE_REGISTRY)
 def name_list(request: HttpRequest) -> HttpResponse:
     """The programme's own name equivalences, added to the shipped table (decision 0313)."""
+    if request.method == "POST" and "file" in request.FILES:
+        return _name_import(request)
     form = NameEquivalentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -298,11 +301,42 @@ def name_list(request: HttpRequest) -> HttpResponse:
         normal = names.normalise(text)
         tried = {"text": text, "parts": normal.parts, "skeletons": normal.skeletons,
                  "related": normal.related, "known": normal.known}
+    return _names_page(request, form=form, trial=trial, tried=tried)
+
+
+def _names_page(request: HttpRequest, **context: Any) -> HttpResponse:
+    context.setdefault("form", NameEquivalentForm())
+    context.setdefault("trial", NameTryForm())
+    context.setdefault("upload", NameImportForm())
     return render(request, "dedup/name_list.html", {
-        "form": form, "trial": trial, "tried": tried, "whole_registry": True,
+        **context, "whole_registry": True,
         "rows": NameEquivalent.objects.select_related("added_by"),
         "shipped": len(set(names.load_equivalents().group_of.values())),
     })
+
+
+MAX_NAMES_FILE = 1_000_000  # bytes: a table of names, not a registry
+
+
+def _name_import(request: HttpRequest) -> HttpResponse:
+    upload = NameImportForm(request.POST, request.FILES)
+    if not upload.is_valid():
+        return _names_page(request, upload=upload)
+    handle = upload.cleaned_data["file"]
+    if handle.size > MAX_NAMES_FILE:
+        upload.add_error("file", _("The file is too large for a table of names."))
+        return _names_page(request, upload=upload)
+    try:
+        text = handle.read().decode("utf-8")
+    except UnicodeDecodeError:
+        upload.add_error("file", _("The file is not UTF-8 text: save it as CSV UTF-8."))
+        return _names_page(request, upload=upload)
+    result = services.name_equivalents_import(actor=request.user, text=text)
+    if result["errors"]:
+        return _names_page(request, upload=upload, import_errors=result["errors"])
+    messages.success(request, _("Imported: %(added)s line(s) added, %(known)s already known.")
+                     % {"added": result["added"], "known": result["known"]})
+    return redirect("dedup:name-list")
 
 
 @allow(queries.WHOLE_REGISTRY)
@@ -314,3 +348,20 @@ def name_remove(request: HttpRequest, pk: int) -> HttpResponse:
     services.name_equivalent_remove(row=row, actor=request.user)
     messages.success(request, _("Removed: the next checks and runs no longer use it."))
     return redirect("dedup:name-list")
+
+
+@allow(queries.WHOLE_REGISTRY)
+def name_export(request: HttpRequest) -> HttpResponse:
+    """The mission's lines as CSV, in the table's format: for `himaya dedup-csv --equivalents`,
+    another installation's page, or a review of what was added."""
+    import csv
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="name_equivalents_mission.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["group", "variants", "related"])
+    for row in NameEquivalent.objects.order_by("pk"):
+        writer.writerow([row.group, row.variants, row.related])
+    audit_record(actor=request.user, kind="export", action="dedup.names.export",
+                 object_type="dedup.nameequivalent", reason="name equivalences CSV")
+    return response

@@ -142,3 +142,38 @@ def test_the_registration_check_searches_under_the_other_spellings_too(world):
     typed = {"given_name": "Kadiatou", "family_name": "Camara", "sex": "female", "birth_year": "1986",
              "nationality": "GN", "region": "01"}
     assert kadi in [m.person for m in registration_check(world.users["agent_a"], typed).matches]
+
+
+def test_a_list_is_imported_all_or_nothing_and_exported_in_the_same_format(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = world.client_for("protection")
+    url = reverse("dedup:name-list")
+
+    def upload(text: str):
+        return client.post(url, {"file": SimpleUploadedFile("names.csv", text.encode("utf-8"))})
+
+    bad = ("group,variants,related,note\nKadiatou,Kadi|كادي,,Tanger\n"
+           "Mohamed,Mahmoud,,\nRamatoulaye,,,\n")
+    page = upload(bad).content.decode()
+    assert 'data-testid="import-errors"' in page
+    assert "3" in page and "4" in page and "Mahmoud" in page  # each bad line, with its reason
+    assert not NameEquivalent.objects.exists()  # nothing half-written
+
+    good = "\ufeffgroup,variants,related,note\nKadiatou,Kadi|كادي,,Tanger\nRamatoulaye,Rama,,\n"
+    assert upload(good).status_code == 302
+    assert list(NameEquivalent.objects.values_list("group", "variants", "note")) == [
+        ("Kadiatou", "Kadi|كادي", "Tanger"), ("Ramatoulaye", "Rama", "")]
+    assert upload(good).status_code == 302  # again: already known, nothing doubled
+    assert NameEquivalent.objects.count() == 2
+
+    exported = client.get(reverse("dedup:name-export"))
+    assert exported["Content-Type"].startswith("text/csv")
+    assert exported.content.decode() == ("group,variants,related\r\nKadiatou,Kadi|كادي,\r\n"
+                                         "Ramatoulaye,Rama,\r\n")
+    assert AuditEvent.objects.filter(action="dedup.names.export").exists()
+    assert world.client_for("coord_a").get(reverse("dedup:name-export")).status_code == 403
+    page = upload("given,family\nA,B\n").content.decode()
+    assert 'data-testid="import-errors"' in page
+    not_text = client.post(url, {"file": SimpleUploadedFile("names.csv", b"\xff\xfe\x00a")})
+    assert "UTF-8" in not_text.content.decode()
