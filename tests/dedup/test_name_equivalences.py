@@ -51,6 +51,8 @@ def test_a_short_form_added_on_the_page_makes_two_records_one_name(world):
     assert names.normalise("كادي").parts == ("kadiatou",)
     page = client.get(reverse("dedup:name-list"), {"name": "Kadi"}).content.decode()
     assert 'data-testid="name-tried"' in page and "kadiatou" in page and "Tanger, 2022" in page
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and page.count('data-testid="name-import"') == 1
 
     # Removed: back to the shipped table at the next check.
     client.post(reverse("dedup:name-remove", args=[row.pk]))
