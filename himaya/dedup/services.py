@@ -492,6 +492,12 @@ def _name_line(rows: list[dict[str, str]], group: str, variants: str, related: s
     spellings, weak = _split(variants), _split(related)
     row = NameEquivalent(group=group.strip(), variants="|".join(spellings), related="|".join(weak))
     errors: list[str] = []
+    for field in ("group", "variants", "related"):
+        limit = NameEquivalent._meta.get_field(field).max_length
+        if len(getattr(row, field)) > limit:
+            errors.append(_("%(field)s: at most %(limit)s characters.")
+                          % {"field": NameEquivalent._meta.get_field(field).verbose_name,
+                             "limit": limit})
     for text in [group, *spellings, *weak]:
         if len(names.tokens(text)) != 1:
             errors.append(_("“%(name)s” is not one name: write one name per entry.") % {"name": text})
@@ -566,7 +572,13 @@ def name_equivalents_import(*, actor: Any, text: str) -> dict[str, Any]:
     pending: list[tuple[NameEquivalent, str]] = []
     known = 0
     errors: list[tuple[int, str]] = []
-    for number, line in enumerate(reader, start=2):
+    try:
+        lines = list(enumerate(reader, start=2))
+    except csv.Error as error:  # a NUL byte, an unclosed quote...
+        return {"added": 0, "known": 0,
+                "errors": [(reader.line_num, _("Not a readable CSV file: %(reason)s")
+                            % {"reason": error})]}
+    for number, line in lines:
         if not any((value or "").strip() for value in line.values() if isinstance(value, str)):
             continue
         row, problems = _name_line(rows, line.get("group") or "", line.get("variants") or "",

@@ -284,6 +284,8 @@ def name_list(request: HttpRequest) -> HttpResponse:
     """The programme's own name equivalences, added to the shipped table (decision 0313)."""
     if request.method == "POST" and "file" in request.FILES:
         return _name_import(request)
+    if request.method == "POST" and "try" in request.POST:
+        return _name_try(request)
     form = NameEquivalentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -293,7 +295,13 @@ def name_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Added: the next checks and runs use it."))
             return redirect("dedup:name-list")
-    trial = NameTryForm(request.GET or None)
+    return _names_page(request, form=form)
+
+
+def _name_try(request: HttpRequest) -> HttpResponse:
+    """How a typed name is read. Posted, not in the address: the name may be a person's
+    (decision 0904)."""
+    trial = NameTryForm(request.POST)
     tried = None
     if trial.is_valid():
         local_names.sync()
@@ -301,7 +309,7 @@ def name_list(request: HttpRequest) -> HttpResponse:
         normal = names.normalise(text)
         tried = {"text": text, "parts": normal.parts, "skeletons": normal.skeletons,
                  "related": normal.related, "known": normal.known}
-    return _names_page(request, form=form, trial=trial, tried=tried)
+    return _names_page(request, trial=trial, tried=tried)
 
 
 def _names_page(request: HttpRequest, **context: Any) -> HttpResponse:
