@@ -104,12 +104,14 @@ def build(world: DemoWorld) -> None:
         data = person_data_validate(_again(rng, original, partner.region.code, variants))
         second = person_register(actor=agent, organisation=partner, data=data).person
         again[second.pk] = original.pk
+    world["second_registrations"] = again
 
     officer = world["user:protection"]
     thresholds = Thresholds()
     run = DedupRun.objects.create(started_by=officer, auto_merge=thresholds.auto_merge,
                                   review=thresholds.review)
     dedup.dedup_run(run=run)
+    world["dedup_run"] = run.pk
 
     def true(pair: CandidatePair) -> bool:
         low, high = pair.person_low_id, pair.person_high_id
@@ -128,7 +130,9 @@ def build(world: DemoWorld) -> None:
         dedup.person_unmerge(merge=merged[-1].merges.get(undone_at__isnull=True), actor=officer)
 
     # An agent of another association starts registering someone already registered.
-    person = next(p for p in originals if not p.documents.exists() and p.phone)
+    person = next((p for p in originals if not p.documents.exists() and p.phone), None)
+    if person is None:
+        return
     partner = next(p for p in partners if p.pk != person.organisation_id)
     agent = world[f"user:{partner.code.removeprefix('asso-')}-agent"]
     typed = {"given_name": person.given_name, "family_name": person.family_name,
@@ -136,5 +140,3 @@ def build(world: DemoWorld) -> None:
     result = registration_check(agent, typed)
     dedup.registration_check_record(actor=agent, organisation=partner, result=result,
                                     given_name=typed["given_name"], family_name=typed["family_name"])
-    world["second_registrations"] = again
-    world["dedup_run"] = run.pk
